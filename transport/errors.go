@@ -1,0 +1,78 @@
+package transport
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/studio-b12/gowebdav"
+)
+
+// StatusError is a request the server answered with an unexpected status.
+type StatusError struct {
+	Op   string // HTTP method
+	Path string // path relative to the area root
+	Code int
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("%s %s: server answered %d %s", e.Op, e.Path, e.Code, http.StatusText(e.Code))
+}
+
+// NetError is a request that got no answer: refused, reset, timed out, TLS.
+type NetError struct {
+	Op   string
+	Path string
+	Err  error
+}
+
+func (e *NetError) Error() string { return fmt.Sprintf("%s %s: %v", e.Op, e.Path, e.Err) }
+func (e *NetError) Unwrap() error { return e.Err }
+
+// Class groups errors by what the caller should do about them.
+type Class int
+
+const (
+	// ClassFile concerns one file only: report it and go on with the rest.
+	ClassFile Class = iota
+	// ClassRetry is temporary: the same request may succeed later.
+	ClassRetry
+	// ClassAuth means the credentials were refused: stop and ask the user.
+	ClassAuth
+	// ClassQuota means the account is full: stop and tell the user.
+	ClassQuota
+)
+
+// Classify says what kind of failure err is.
+func Classify(err error) Class {
+	var se *StatusError
+	if errors.As(err, &se) {
+		switch se.Code {
+		case http.StatusUnauthorized:
+			return ClassAuth
+		case http.StatusInsufficientStorage:
+			return ClassQuota
+		// rclone's list of statuses worth another try.
+		case 423, 425, 429, 500, 502, 503, 504, 509:
+			return ClassRetry
+		}
+		return ClassFile
+	}
+	var ne *NetError
+	if errors.As(err, &ne) {
+		return ClassRetry
+	}
+	return ClassFile
+}
+
+// davErr turns gowebdav's *os.PathError{StatusError} into a StatusError.
+func davErr(op, p string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se gowebdav.StatusError
+	if errors.As(err, &se) {
+		return &StatusError{Op: op, Path: p, Code: se.Status}
+	}
+	return &NetError{Op: op, Path: p, Err: err}
+}
