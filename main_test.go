@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bytes"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kumo-backup/kumo/internal/testenv"
+)
+
+// kumoBinary is the real, cgo-built binary: $KUMO_BIN (set by make test) or a
+// fresh build into the test's temp dir.
+func kumoBinary(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("KUMO_BIN"); p != "" {
+		return p
+	}
+	bin := filepath.Join(t.TempDir(), "kumo")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func TestBinaryHelpAndVersion(t *testing.T) {
+	bin := kumoBinary(t)
+	out, err := exec.Command(bin, "--help").Output()
+	if err != nil || !strings.Contains(string(out), "backup") {
+		t.Fatalf("kumo --help: %v\n%s", err, out)
+	}
+	out, err = exec.Command(bin, "--version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "kumo ") {
+		t.Errorf("kumo --version printed %q", out)
+	}
+}
+
+// Double-clicking Kumo opens a real window: the binary starts under Xvfb,
+// stays up, and draws something on an otherwise black screen.
+func TestBinaryOpensWindowUnderXvfb(t *testing.T) {
+	bin := kumoBinary(t)
+	x := testenv.StartXvfb(t)
+
+	blank, err := x.Screenshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := litPixels(blank); n != 0 {
+		t.Fatalf("the screen is not black before Kumo starts (%d lit pixels)", n)
+	}
+
+	var logs bytes.Buffer
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "DISPLAY="+x.Display, "HOME="+t.TempDir(), "DBUS_SESSION_BUS_ADDRESS=disabled:")
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
+
+	var shot *image.RGBA
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		select {
+		case err := <-exited:
+			t.Fatalf("kumo exited early: %v\n%s", err, logs.String())
+		case <-time.After(500 * time.Millisecond):
+		}
+		if shot, err = x.Screenshot(); err != nil {
+			t.Fatal(err)
+		}
+		// The window is 560x380 logical pixels: expect well over 100,000 lit.
+		if litPixels(shot) > 100_000 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no window appeared within 30s (%d lit pixels)\n%s", litPixels(shot), logs.String())
+		}
+	}
+	if colors := distinctColors(shot); colors < 8 {
+		t.Errorf("the window looks blank: only %d distinct colours", colors)
+	}
+	// KUMO_SCREENSHOT=path keeps the screenshot for a person to look at.
+	if p := os.Getenv("KUMO_SCREENSHOT"); p != "" {
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := png.Encode(f, shot.SubImage(litBounds(shot))); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func litPixels(img *image.RGBA) int {
+	n := 0
+	for i := 0; i < len(img.Pix); i += 4 {
+		if img.Pix[i]|img.Pix[i+1]|img.Pix[i+2] != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// litBounds is the smallest rectangle holding every non-black pixel: the window.
+func litBounds(img *image.RGBA) image.Rectangle {
+	r := image.Rectangle{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if c := img.RGBAAt(x, y); c.R|c.G|c.B != 0 {
+				r = r.Union(image.Rect(x, y, x+1, y+1))
+			}
+		}
+	}
+	return r
+}
+
+func distinctColors(img *image.RGBA) int {
+	seen := map[[3]uint8]bool{}
+	for i := 0; i < len(img.Pix) && len(seen) < 1000; i += 4 {
+		seen[[3]uint8{img.Pix[i], img.Pix[i+1], img.Pix[i+2]}] = true
+	}
+	return len(seen)
+}
