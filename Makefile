@@ -44,9 +44,10 @@ $(STATICCHECK):
 $(FYNE):
 	$(GO) install fyne.io/tools/cmd/fyne@$(FYNE_VERSION)
 
-package: deps $(FYNE) ## release archive for this OS (fyne package)
+# fyne package bumps Build in FyneApp.toml; the copy keeps the tree clean.
+package: build $(FYNE) ## release archive for this OS (fyne package)
 	@cp FyneApp.toml .FyneApp.toml.keep
-	$(FYNE) package --release -ldflags '$(LDFLAGS)'; status=$$?; \
+	$(FYNE) package --release --executable $(BIN); status=$$?; \
 	mv .FyneApp.toml.keep FyneApp.toml; exit $$status
 
 clean:
