@@ -5,6 +5,7 @@ package backup
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
@@ -25,8 +26,9 @@ import (
 type Remote interface {
 	// Mkdir creates one folder; an existing folder is not an error.
 	Mkdir(ctx context.Context, remotePath string) error
-	// Put uploads exactly size bytes from body in one request.
-	Put(ctx context.Context, remotePath string, body io.Reader, size int64) error
+	// Put uploads exactly size bytes in one request; open is called again
+	// for each retry and must start from the beginning.
+	Put(ctx context.Context, remotePath string, open transport.Body, size int64) error
 }
 
 // Options configures one backup pass over one folder.
@@ -203,6 +205,8 @@ func (r *run) do(ctx context.Context, j job) {
 		r.cancel(fmt.Errorf("the server refused the user name or password: %w", err))
 	case transport.ClassQuota:
 		r.cancel(fmt.Errorf("the account is full; free space or upgrade the plan, then back up again: %w", err))
+	case transport.ClassSetup:
+		r.cancel(fmt.Errorf("cannot connect securely to the server: %w", err))
 	default:
 		r.fail(j.rel, err)
 	}
@@ -215,29 +219,43 @@ func (r *run) upload(ctx context.Context, rel string) error {
 	if err := r.dirs.ensure(ctx, path.Dir(remote)); err != nil {
 		return err
 	}
-	f, err := os.Open(filepath.Join(r.root, filepath.FromSlash(rel)))
+	local := filepath.Join(r.root, filepath.FromSlash(rel))
+	before, err := os.Lstat(local)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	before, err := f.Stat()
+	// Each try reads the file afresh; body is the try that got through.
+	var body *hashingReader
+	open := func() (io.ReadCloser, error) {
+		f, err := os.Open(local)
+		if err != nil {
+			return nil, err
+		}
+		body = &hashingReader{f: f, h: sha256.New()}
+		return body, nil
+	}
+	if err := r.remote.Put(ctx, remote, open, before.Size()); err != nil {
+		return err
+	}
+	after, err := os.Lstat(local)
 	if err != nil {
 		return err
 	}
-	body := &hashingReader{r: f, h: sha256.New()}
-	if err := r.remote.Put(ctx, remote, body, before.Size()); err != nil {
-		return err
+	if before.Size() > 0 && body == nil {
+		return errors.New("the upload finished without reading the file")
 	}
-	after, err := f.Stat()
-	if err != nil {
-		return err
+	sent := int64(0)
+	if body != nil {
+		sent = body.n
 	}
-	if after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) || body.n != before.Size() {
+	if after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) || sent != before.Size() {
 		return errors.New("the file changed while it was being uploaded; it will be backed up again on the next pass")
 	}
 	r.files.Add(1)
-	r.bytes.Add(body.n)
-	r.log.Debug("uploaded", "path", rel, "size", body.n, "sha256", fmt.Sprintf("%x", body.h.Sum(nil)))
+	r.bytes.Add(sent)
+	if body != nil {
+		r.log.Debug("uploaded", "path", rel, "size", sent, "sha256", hex.EncodeToString(body.h.Sum(nil)))
+	}
 	return nil
 }
 
@@ -254,15 +272,18 @@ func (r *run) skip(rel string, err error) {
 	r.mu.Unlock()
 }
 
+// hashingReader hashes and counts a file's bytes as they are uploaded.
 type hashingReader struct {
-	r io.Reader
+	f *os.File
 	h hash.Hash
 	n int64
 }
 
 func (hr *hashingReader) Read(p []byte) (int, error) {
-	n, err := hr.r.Read(p)
+	n, err := hr.f.Read(p)
 	hr.h.Write(p[:n])
 	hr.n += int64(n)
 	return n, err
 }
+
+func (hr *hashingReader) Close() error { return hr.f.Close() }

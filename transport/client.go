@@ -2,8 +2,11 @@ package transport
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,64 +16,110 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/studio-b12/gowebdav"
 )
 
-// Config says where a WebDAV area is and how to reach it.
+// Config says where a WebDAV area (or the REST API) is and how to reach it.
 type Config struct {
-	// URL is the root of the WebDAV area, e.g. https://node.teracloud.jp/backup/.
+	// URL is the root of the area, e.g. https://node.teracloud.jp/backup/.
 	URL      string
 	User     string
 	Password string
 	// RootCAs replaces the system roots when set (self-hosted servers, tests).
 	RootCAs *x509.CertPool
+	// PinSHA256, when set, is the hex SHA-256 of the server certificate that
+	// must be presented, in addition to (never instead of) normal verification.
+	PinSHA256 string
+	// ChallengeAuth waits for a 401 before sending BASIC credentials
+	// (non-preemptive). Uploads are preemptive regardless.
+	ChallengeAuth bool
+	// APIKey is sent with every request (the REST API needs it).
+	APIKey *APIKey
+	// SigningSecret signs every request with APIKey.Key (signed-request scheme).
+	SigningSecret string
 	// Connections is how many requests run at once (the worker count); it
 	// sizes the keep-alive pool so no worker has to open a new connection.
 	Connections int
+	// UploadLimit and DownloadLimit cap bytes per second; zero is unlimited.
+	UploadLimit, DownloadLimit int64
+	Retry                      RetryPolicy
 	// UserAgent identifies Kumo to the server.
 	UserAgent string
-	// Logger receives one debug line per request, never headers or secrets.
+	// Logger receives one debug line per request; secrets are redacted.
 	Logger *slog.Logger
+}
+
+// LogValue keeps the secrets out of any log line that prints a Config.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("url", c.URL), slog.String("user", c.User))
 }
 
 // Client talks to one WebDAV area. It is safe for concurrent use.
 type Client struct {
 	base     *url.URL
-	user     string
-	password string
 	http     *http.Client
 	dav      *gowebdav.Client
 	log      *slog.Logger
+	redactor *Redactor
+	idle     *http.Transport
+	closed   chan struct{}
+	closeMu  sync.Once
+
+	// Upload and Download pace transfers; change them at any time.
+	Upload, Download *Bandwidth
 }
 
-// New checks cfg and builds a client with Kumo's TLS and pooling policy.
+// New checks cfg and builds a client with Kumo's TLS, auth and pooling policy.
 func New(cfg Config) (*Client, error) {
 	base, err := ParseServerURL(cfg.URL)
 	if err != nil {
 		return nil, err
 	}
+	if cfg.APIKey != nil {
+		if err := ValidateAPIKey(cfg.APIKey.Key); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.SigningSecret != "" && cfg.APIKey == nil {
+		return nil, errors.New("signed requests need an API key")
+	}
 	conns := max(cfg.Connections, 1)
-	logger := cfg.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
+	secrets := []string{cfg.Password, cfg.SigningSecret}
+	if cfg.APIKey != nil {
+		secrets = append(secrets, cfg.APIKey.Key)
+	}
+	redactor := NewRedactor(cfg.User, secrets...)
+	logger := slog.New(slog.DiscardHandler)
+	if cfg.Logger != nil {
+		logger = slog.New(redactor.Handler(cfg.Logger.Handler()))
 	}
 	ua := cfg.UserAgent
 	if ua == "" {
 		ua = "Kumo"
 	}
+	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: cfg.RootCAs}
+	if cfg.PinSHA256 != "" {
+		tlsConf.VerifyConnection = pinCheck(cfg.PinSHA256)
+	}
 
-	rt := &http.Transport{
+	c := &Client{
+		base:     base,
+		log:      logger,
+		redactor: redactor,
+		closed:   make(chan struct{}),
+		Upload:   newBandwidth(cfg.UploadLimit),
+		Download: newBandwidth(cfg.DownloadLimit),
+	}
+	c.idle = &http.Transport{
 		Proxy: http.ProxyFromEnvironment,
 		DialContext: (&net.Dialer{
 			Timeout:   15 * time.Second,
 			KeepAlive: 30 * time.Second,
 		}).DialContext,
-		TLSClientConfig: &tls.Config{
-			MinVersion: tls.VersionTLS12,
-			RootCAs:    cfg.RootCAs,
-		},
+		TLSClientConfig:     tlsConf,
 		TLSHandshakeTimeout: 15 * time.Second,
 		// Bounds the wait for headers, not the body: large uploads may take hours.
 		ResponseHeaderTimeout: 2 * time.Minute,
@@ -79,23 +128,70 @@ func New(cfg Config) (*Client, error) {
 		MaxIdleConnsPerHost:   conns + 2,
 		ForceAttemptHTTP2:     true,
 	}
-	wrapped := &roundTripper{next: rt, userAgent: ua, log: logger}
+	// Outermost first: retry, then credentials, then pacing and logging.
+	var rt http.RoundTripper = &wireRT{next: c.idle, userAgent: ua, log: logger, up: c.Upload, down: c.Download}
+	rt = &authRT{next: rt, origin: base, creds: credentials{
+		user: cfg.User, password: cfg.Password, apiKey: cfg.APIKey, challenge: cfg.ChallengeAuth,
+		signer: signerFor(cfg),
+	}}
+	rt = &retryRT{next: rt, policy: cfg.Retry.withDefaults(), done: c.closed}
 
-	c := &Client{
-		base:     base,
-		user:     cfg.User,
-		password: cfg.Password,
-		log:      logger,
-		http: &http.Client{
-			Transport: wrapped,
-			// An upload is never replayed to another place: a redirect is an error.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
-	}
-	c.dav = gowebdav.NewAuthClient(base.String(), gowebdav.NewPreemptiveAuth(&basicAuth{c.user, c.password}))
-	c.dav.SetTransport(wrapped)
+	c.http = &http.Client{Transport: rt, CheckRedirect: checkRedirect}
+	c.dav = gowebdav.NewAuthClient(base.String(), gowebdav.NewPreemptiveAuth(statusAuth{}))
+	c.dav.SetTransport(rt)
 	return c, nil
 }
+
+func signerFor(cfg Config) *Signer {
+	if cfg.SigningSecret == "" {
+		return nil
+	}
+	return &Signer{APIKey: cfg.APIKey.Key, Secret: cfg.SigningSecret}
+}
+
+// checkRedirect follows at most 5 redirects and never from https to http;
+// an upload (which cannot be replayed safely) is never redirected.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 5 {
+		return errors.New("the server redirected too many times")
+	}
+	if via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
+		return fmt.Errorf("the server redirected to an unencrypted address (%s); refusing to follow", req.URL.Host)
+	}
+	if via[0].Method == http.MethodPut {
+		return http.ErrUseLastResponse
+	}
+	return nil
+}
+
+// pinCheck requires the leaf certificate's SHA-256 to equal pin.
+func pinCheck(pin string) func(tls.ConnectionState) error {
+	want := strings.ToLower(strings.ReplaceAll(pin, ":", ""))
+	return func(cs tls.ConnectionState) error {
+		if len(cs.PeerCertificates) == 0 {
+			return ErrPinMismatch
+		}
+		sum := sha256.Sum256(cs.PeerCertificates[0].Raw)
+		if hex.EncodeToString(sum[:]) != want {
+			return ErrPinMismatch
+		}
+		return nil
+	}
+}
+
+// ErrPinMismatch is a server whose certificate is not the pinned one.
+var ErrPinMismatch = errors.New("the server's certificate is not the one this account was set up with: someone may be intercepting the connection, or the server's certificate changed")
+
+// Close stops retries in progress and closes idle connections.
+func (c *Client) Close() {
+	c.closeMu.Do(func() {
+		close(c.closed)
+		c.idle.CloseIdleConnections()
+	})
+}
+
+// Redact removes this client's secrets from s (for error messages shown to users).
+func (c *Client) Redact(s string) string { return c.redactor.String(s) }
 
 // ParseServerURL accepts https:// URLs, and http:// only to loopback.
 func ParseServerURL(raw string) (*url.URL, error) {
@@ -141,21 +237,31 @@ func (c *Client) URL(remotePath string) string {
 	return u.String()
 }
 
-// Put uploads size bytes from body to remotePath in one request. It does not
-// create parent folders. The caller owns body and closes it.
-func (c *Client) Put(ctx context.Context, remotePath string, body io.Reader, size int64) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, c.URL(remotePath), io.NopCloser(body))
+// Body opens an upload's content. It is called again for each retry, so
+// each call must start from the beginning.
+type Body func() (io.ReadCloser, error)
+
+// Put uploads size bytes from open() to remotePath in one request with
+// Content-Length. It does not create parent folders.
+func (c *Client) Put(ctx context.Context, remotePath string, open Body, size int64) error {
+	first, err := open()
 	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, c.URL(remotePath), first)
+	if err != nil {
+		first.Close()
 		return fmt.Errorf("upload %s: %w", remotePath, err)
 	}
 	req.ContentLength = size
+	req.GetBody = open
 	if size == 0 {
-		req.Body = http.NoBody
+		first.Close()
+		req.Body, req.GetBody = http.NoBody, func() (io.ReadCloser, error) { return http.NoBody, nil }
 	}
-	req.SetBasicAuth(c.user, c.password)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return &NetError{Op: "PUT", Path: remotePath, Err: err}
+		return c.netError("PUT", remotePath, err)
 	}
 	defer resp.Body.Close()
 	switch resp.StatusCode {
@@ -163,6 +269,36 @@ func (c *Client) Put(ctx context.Context, remotePath string, body io.Reader, siz
 		return nil
 	}
 	return &StatusError{Op: "PUT", Path: remotePath, Code: resp.StatusCode}
+}
+
+// GetJSON fetches a REST resource (relative to the client's URL) into v.
+func (c *Client) GetJSON(ctx context.Context, remotePath string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.URL(remotePath), nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return c.netError("GET", remotePath, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+		return &StatusError{Op: "GET", Path: remotePath, Code: resp.StatusCode, Body: c.Redact(string(body))}
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(v); err != nil {
+		return fmt.Errorf("GET %s: the server's answer is not the JSON expected: %w", remotePath, err)
+	}
+	return nil
+}
+
+func (c *Client) netError(op, p string, err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // its URL is already in Path, without the host's noise
+	}
+	return &NetError{Op: op, Path: p, Err: err}
 }
 
 // Mkdir creates one folder; an existing folder is success.
@@ -174,22 +310,18 @@ func (c *Client) Mkdir(_ context.Context, remotePath string) error {
 // client's authentication and connection pool.
 func (c *Client) DAV() *gowebdav.Client { return c.dav }
 
-// basicAuth sends credentials on every request (preemptive BASIC): gowebdav's
-// own BasicAuth cannot be built outside its package, and its auto-negotiating
-// authorizer buffers whole upload bodies in memory to replay them after a 401.
-type basicAuth struct{ user, password string }
+// statusAuth lets gowebdav report a 401 as a status error; credentials
+// themselves are added by authRT, so every request path shares one policy.
+type statusAuth struct{}
 
-func (b *basicAuth) Authorize(_ *http.Client, rq *http.Request, _ string) error {
-	rq.SetBasicAuth(b.user, b.password)
-	return nil
-}
+func (statusAuth) Authorize(*http.Client, *http.Request, string) error { return nil }
 
-func (b *basicAuth) Verify(_ *http.Client, rs *http.Response, p string) (bool, error) {
+func (statusAuth) Verify(_ *http.Client, rs *http.Response, p string) (bool, error) {
 	if rs.StatusCode == http.StatusUnauthorized {
 		return false, gowebdav.NewPathError("Authorize", p, rs.StatusCode)
 	}
 	return false, nil
 }
 
-func (b *basicAuth) Clone() gowebdav.Authenticator { return b }
-func (b *basicAuth) Close() error                  { return nil }
+func (statusAuth) Clone() gowebdav.Authenticator { return statusAuth{} }
+func (statusAuth) Close() error                  { return nil }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"os"
 
 	"github.com/studio-b12/gowebdav"
 )
@@ -13,6 +15,7 @@ type StatusError struct {
 	Op   string // HTTP method
 	Path string // path relative to the area root
 	Code int
+	Body string // start of the answer's body, secrets redacted (REST errors)
 }
 
 func (e *StatusError) Error() string {
@@ -41,6 +44,9 @@ const (
 	ClassAuth
 	// ClassQuota means the account is full: stop and tell the user.
 	ClassQuota
+	// ClassSetup means the connection settings are wrong (certificate,
+	// address, protocol) and will not fix themselves: stop and tell the user.
+	ClassSetup
 )
 
 // Classify says what kind of failure err is.
@@ -58,6 +64,9 @@ func Classify(err error) Class {
 		}
 		return ClassFile
 	}
+	if permanent(err) {
+		return ClassSetup
+	}
 	var ne *NetError
 	if errors.As(err, &ne) {
 		return ClassRetry
@@ -73,6 +82,14 @@ func davErr(op, p string, err error) error {
 	var se gowebdav.StatusError
 	if errors.As(err, &se) {
 		return &StatusError{Op: op, Path: p, Code: se.Status}
+	}
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
 	}
 	return &NetError{Op: op, Path: p, Err: err}
 }

@@ -11,26 +11,31 @@ import (
 // it: enough for any error page, small enough never to stall on a huge reply.
 const maxDrain = 256 << 10
 
-// roundTripper sets the User-Agent, logs each request without headers, and
-// drains response bodies on Close so the connection goes back to the pool
-// (gowebdav closes bodies without reading them).
-type roundTripper struct {
+// wireRT is the innermost layer: it sets the User-Agent, paces bodies to the
+// bandwidth caps, logs each exchange (path only, never headers), and drains
+// response bodies on Close so the connection returns to the pool (gowebdav
+// closes bodies without reading them).
+type wireRT struct {
 	next      http.RoundTripper
 	userAgent string
 	log       *slog.Logger
+	up, down  *Bandwidth
 }
 
-func (t *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
-	req = req.Clone(req.Context())
-	req.Header.Set("User-Agent", t.userAgent)
+func (t *wireRT) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := req.Clone(req.Context())
+	r.Header.Set("User-Agent", t.userAgent)
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = t.up.reader(r.Context(), r.Body)
+	}
 	start := time.Now()
-	resp, err := t.next.RoundTrip(req)
+	resp, err := t.next.RoundTrip(r)
 	if err != nil {
-		t.log.Debug("http", "method", req.Method, "path", req.URL.Path, "err", err, "took", time.Since(start))
+		t.log.Debug("http", "method", r.Method, "host", r.URL.Host, "path", r.URL.EscapedPath(), "err", err, "took", time.Since(start))
 		return nil, err
 	}
-	t.log.Debug("http", "method", req.Method, "path", req.URL.Path, "status", resp.StatusCode, "took", time.Since(start))
-	resp.Body = &drainingBody{resp.Body}
+	t.log.Debug("http", "method", r.Method, "host", r.URL.Host, "path", r.URL.EscapedPath(), "status", resp.StatusCode, "took", time.Since(start))
+	resp.Body = &drainingBody{t.down.reader(r.Context(), resp.Body)}
 	return resp, nil
 }
 

@@ -1,0 +1,243 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"golang.org/x/net/webdav"
+)
+
+// Areas are the WebDAV roots every user has.
+var Areas = []string{"dav", "backup"}
+
+// user is one account's live state: its files, usage and WebDAV handlers.
+type user struct {
+	mu    sync.Mutex
+	acct  Account
+	root  string // DataDir/<user>
+	tmp   string // uploads in progress, outside the areas
+	areas map[string]*webdav.Handler
+	used  int64
+	dirty bool // used must be recounted (after DELETE, MOVE or COPY)
+}
+
+func newUser(dataDir string, acct Account) (*user, error) {
+	u := &user{
+		acct:  acct,
+		root:  filepath.Join(dataDir, acct.User),
+		areas: make(map[string]*webdav.Handler),
+		dirty: true,
+	}
+	u.tmp = filepath.Join(u.root, ".uploading")
+	if err := os.MkdirAll(u.tmp, 0o700); err != nil {
+		return nil, err
+	}
+	for _, area := range Areas {
+		dir := filepath.Join(u.root, area)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		u.areas[area] = &webdav.Handler{
+			Prefix:     "/" + area,
+			FileSystem: &propFS{Dir: webdav.Dir(dir), props: &propStore{}, quota: u.quota},
+			LockSystem: webdav.NewMemLS(),
+		}
+	}
+	// Anything a crash left half-uploaded is not a file.
+	entries, _ := os.ReadDir(u.tmp)
+	for _, e := range entries {
+		os.Remove(filepath.Join(u.tmp, e.Name()))
+	}
+	return u, nil
+}
+
+func (u *user) limit() int64 {
+	if u.acct.Quota > 0 {
+		return u.acct.Quota
+	}
+	return FreeQuota
+}
+
+// usage returns the bytes stored in all areas; the caller holds u.mu.
+func (u *user) usage() int64 {
+	if u.dirty {
+		var total int64
+		for _, area := range Areas {
+			filepath.WalkDir(filepath.Join(u.root, area), func(_ string, d fs.DirEntry, err error) error {
+				if err == nil && d.Type().IsRegular() {
+					if info, err := d.Info(); err == nil {
+						total += info.Size()
+					}
+				}
+				return nil
+			})
+		}
+		u.used, u.dirty = total, false
+	}
+	return u.used
+}
+
+func (u *user) quota() (used, available int64) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	used = u.usage()
+	return used, max(u.limit()-used, 0)
+}
+
+// reserve claims n more bytes of quota (n may be negative), or reports
+// that they do not fit.
+func (u *user) reserve(n int64) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if n > 0 && u.usage()+n > u.limit() {
+		return false
+	}
+	u.used += n
+	return true
+}
+
+func (u *user) markDirty() {
+	u.mu.Lock()
+	u.dirty = true
+	u.mu.Unlock()
+}
+
+// serveDAV serves one WebDAV request in area for an authenticated user.
+func (u *user) serveDAV(w http.ResponseWriter, r *http.Request, area string) {
+	h := u.areas[area]
+	switch r.Method {
+	case http.MethodPut:
+		u.put(w, r, h)
+		return
+	case http.MethodDelete, "MOVE", "COPY":
+		defer u.markDirty()
+	case "PROPFIND", "PROPPATCH":
+		if !validXMLBody(w, r) {
+			return
+		}
+	}
+	h.ServeHTTP(w, r)
+}
+
+// maxXMLBody bounds PROPFIND and PROPPATCH bodies, which are small.
+const maxXMLBody = 1 << 20
+
+// validXMLBody rejects what x/net/webdav's decoder lets through: a prefix
+// bound to an empty namespace name, which XML Namespaces 1.0 forbids
+// (xmlns:p=""). It answers 400 and returns false for such a body.
+func validXMLBody(w http.ResponseWriter, r *http.Request) bool {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxXMLBody+1))
+	if err != nil || len(body) > maxXMLBody {
+		http.Error(w, "request body unreadable or too large", http.StatusBadRequest)
+		return false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	for {
+		tok, err := dec.RawToken()
+		if err != nil {
+			return true // the handler reports malformed XML itself
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			for _, a := range se.Attr {
+				if a.Name.Space == "xmlns" && a.Value == "" {
+					http.Error(w, "invalid namespace declaration: xmlns:"+a.Name.Local+" is empty", http.StatusBadRequest)
+					return false
+				}
+			}
+		}
+	}
+}
+
+// put stores the body in a temporary file and renames it into place only
+// when it arrived whole and fits the quota: a failed PUT leaves nothing.
+func (u *user) put(w http.ResponseWriter, r *http.Request, h *webdav.Handler) {
+	rel := strings.TrimPrefix(r.URL.Path, h.Prefix)
+	name := clean(rel)
+	if name == "/" || strings.HasSuffix(rel, "/") {
+		http.Error(w, "cannot PUT to a collection", http.StatusMethodNotAllowed)
+		return
+	}
+	full := filepath.Join(string(h.FileSystem.(*propFS).Dir), filepath.FromSlash(name))
+	if st, err := os.Stat(filepath.Dir(full)); err != nil || !st.IsDir() {
+		http.Error(w, "the parent collection does not exist", http.StatusConflict)
+		return
+	}
+	var oldSize int64
+	st, err := os.Stat(full)
+	existed := err == nil
+	if existed {
+		if st.IsDir() {
+			http.Error(w, "a collection exists at this path", http.StatusMethodNotAllowed)
+			return
+		}
+		oldSize = st.Size()
+	}
+
+	// With a length, refuse before reading; without, stop at the quota.
+	reserved := int64(0)
+	if r.ContentLength >= 0 {
+		reserved = r.ContentLength - oldSize
+		if !u.reserve(reserved) {
+			w.Header().Set("Connection", "close")
+			http.Error(w, "insufficient storage: the account's quota is full", http.StatusInsufficientStorage)
+			return
+		}
+	}
+	_, avail := u.quota()
+	tmp, err := os.CreateTemp(u.tmp, "put-*")
+	if err != nil {
+		u.reserve(-reserved)
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	allowed := avail + oldSize + max(reserved, 0)
+	n, copyErr := io.Copy(tmp, io.LimitReader(r.Body, allowed+1))
+	closeErr := tmp.Close()
+	fail := func(status int, msg string) {
+		os.Remove(tmp.Name())
+		u.reserve(-reserved)
+		if status != 0 {
+			w.Header().Set("Connection", "close")
+			http.Error(w, msg, status)
+		}
+	}
+	switch {
+	case n > allowed:
+		fail(http.StatusInsufficientStorage, "insufficient storage: the account's quota is full")
+		return
+	case copyErr != nil:
+		fail(http.StatusBadRequest, "the upload was cut short")
+		return
+	case closeErr != nil:
+		fail(http.StatusInternalServerError, closeErr.Error())
+		return
+	case r.ContentLength >= 0 && n != r.ContentLength:
+		fail(http.StatusBadRequest, "the body is shorter than its Content-Length")
+		return
+	}
+	if r.ContentLength < 0 && !u.reserve(n-oldSize) {
+		fail(http.StatusInsufficientStorage, "insufficient storage: the account's quota is full")
+		return
+	}
+	if err := os.Rename(tmp.Name(), full); err != nil {
+		fail(http.StatusInternalServerError, err.Error())
+		return
+	}
+	if info, err := os.Stat(full); err == nil {
+		w.Header().Set("ETag", fmt.Sprintf(`"%x%x"`, info.ModTime().UnixNano(), info.Size()))
+	}
+	if existed {
+		w.WriteHeader(http.StatusNoContent)
+	} else {
+		w.WriteHeader(http.StatusCreated)
+	}
+}

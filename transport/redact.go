@@ -1,0 +1,107 @@
+package transport
+
+import (
+	"context"
+	"encoding/base64"
+	"log/slog"
+	"regexp"
+	"strings"
+)
+
+const redacted = "[REDACTED]"
+
+// sensitiveKeys are attribute names whose values are never logged.
+var sensitiveKeys = []string{"password", "passwd", "authorization", "api_key", "apikey", "api-key", "secret", "sig", "token", "cookie"}
+
+// secretPatterns catch secrets inside free text: URLs with a matrix API key
+// or signature parameters, Authorization header values.
+var secretPatterns = []*regexp.Regexp{
+	regexp.MustCompile(`(?i)(;api_key=)[^/;?#&\s"]*`),
+	regexp.MustCompile(`(?i)([?&](?:api_key|sig|nonce)=)[^&#\s"]*`),
+	regexp.MustCompile(`(?i)((?:x-infinicloud-api-key|x-teracloud-api-key)["']?\s*[:=]\s*["']?)[^\s"',]+`),
+	regexp.MustCompile(`(?i)\b(basic|bearer|digest)\s+[A-Za-z0-9+/=._~-]{6,}`),
+}
+
+// Redactor removes known secrets and secret-shaped text from strings.
+type Redactor struct {
+	secrets []string
+}
+
+// NewRedactor redacts the given secrets (and their BASIC encodings with
+// user) wherever they appear, plus anything matching secretPatterns.
+func NewRedactor(user string, secrets ...string) *Redactor {
+	r := &Redactor{}
+	for _, s := range secrets {
+		if len(s) < 4 { // too short to search for without mangling ordinary text
+			continue
+		}
+		r.secrets = append(r.secrets, s, base64.StdEncoding.EncodeToString([]byte(user+":"+s)))
+	}
+	return r
+}
+
+// String returns s with every secret replaced by [REDACTED].
+func (r *Redactor) String(s string) string {
+	for _, sec := range r.secrets {
+		s = strings.ReplaceAll(s, sec, redacted)
+	}
+	for _, p := range secretPatterns {
+		s = p.ReplaceAllString(s, "${1}"+redacted)
+	}
+	return s
+}
+
+// Handler wraps next so no record it passes on carries a secret.
+func (r *Redactor) Handler(next slog.Handler) slog.Handler {
+	return &redactingHandler{next: next, r: r}
+}
+
+type redactingHandler struct {
+	next slog.Handler
+	r    *Redactor
+}
+
+func (h *redactingHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.next.Enabled(ctx, l)
+}
+
+func (h *redactingHandler) Handle(ctx context.Context, rec slog.Record) error {
+	out := slog.NewRecord(rec.Time, rec.Level, h.r.String(rec.Message), rec.PC)
+	rec.Attrs(func(a slog.Attr) bool {
+		out.AddAttrs(h.attr(a))
+		return true
+	})
+	return h.next.Handle(ctx, out)
+}
+
+func (h *redactingHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	clean := make([]slog.Attr, len(attrs))
+	for i, a := range attrs {
+		clean[i] = h.attr(a)
+	}
+	return &redactingHandler{next: h.next.WithAttrs(clean), r: h.r}
+}
+
+func (h *redactingHandler) WithGroup(name string) slog.Handler {
+	return &redactingHandler{next: h.next.WithGroup(name), r: h.r}
+}
+
+func (h *redactingHandler) attr(a slog.Attr) slog.Attr {
+	key := strings.ToLower(a.Key)
+	for _, s := range sensitiveKeys {
+		if key == s || strings.HasSuffix(key, "_"+s) || strings.HasSuffix(key, "."+s) {
+			return slog.String(a.Key, redacted)
+		}
+	}
+	v := a.Value.Resolve()
+	if v.Kind() == slog.KindGroup {
+		group := v.Group()
+		clean := make([]any, len(group))
+		for i, g := range group {
+			clean[i] = h.attr(g)
+		}
+		return slog.Group(a.Key, clean...)
+	}
+	// Render everything else (errors, URLs, structs) to text and scrub it.
+	return slog.String(a.Key, h.r.String(v.String()))
+}
