@@ -27,78 +27,127 @@ func apacheClient(t *testing.T, srv *testenv.Apache, password string) *transport
 	return c
 }
 
+// server is a WebDAV server the engine backs up to, inspected on its own disk.
+type server struct {
+	client  func(t *testing.T, password string) *transport.Client
+	dataDir string                  // the area's folder on the server's disk
+	count   func(method string) int // requests received, by method
+	refused func() int              // requests answered 401
+	pass    string
+}
+
+func servers() map[string]func(t *testing.T) server {
+	return map[string]func(t *testing.T) server{
+		"apache": func(t *testing.T) server {
+			srv := testenv.StartApache(t)
+			return server{
+				client:  func(t *testing.T, pw string) *transport.Client { return apacheClient(t, srv, pw) },
+				dataDir: srv.DataDir,
+				count:   func(m string) int { return srv.CountMethod(t, m) },
+				refused: func() int {
+					n := 0
+					for _, l := range srv.AccessLog(t) {
+						if l.Status == 401 {
+							n++
+						}
+					}
+					return n
+				},
+				pass: srv.Password,
+			}
+		},
+		"emulator": func(t *testing.T) server {
+			e := testenv.StartEmulator(t)
+			return server{
+				client: func(t *testing.T, pw string) *transport.Client {
+					c, err := transport.New(transport.Config{URL: e.DAVURL("backup"), User: e.User, Password: pw, RootCAs: e.Pool(), Connections: 4})
+					if err != nil {
+						t.Fatal(err)
+					}
+					return c
+				},
+				dataDir: e.AreaDir(e.User, "backup"),
+				count:   func(m string) int { return int(e.Requests(m)) },
+				refused: func() int { return int(e.Requests("MKCOL")) }, // every MKCOL is refused with a wrong password
+				pass:    e.AppsPassword,
+			}
+		},
+	}
+}
+
 // A thousand files with awkward names, an empty file and a 20 MiB file land
-// on a real mod_dav server byte for byte, each folder created exactly once.
-func TestRunOnceToApache(t *testing.T) {
-	srv := testenv.StartApache(t)
-	src := filepath.Join(t.TempDir(), "My Documents")
-	files := testenv.WriteTree(t, src, testenv.TreeSpec{Files: 1000, MaxSize: 8 << 10, BigFile: 20 << 20, Seed: 1, MaxDepth: 4})
-	if err := os.Symlink("/etc/passwd", filepath.Join(src, "link-out")); err != nil {
-		t.Fatal(err)
-	}
+// on the server byte for byte, each folder created exactly once.
+func TestRunOnceEndToEnd(t *testing.T) {
+	for name, start := range servers() {
+		t.Run(name, func(t *testing.T) {
+			srv := start(t)
+			src := filepath.Join(t.TempDir(), "My Documents")
+			files := testenv.WriteTree(t, src, testenv.TreeSpec{Files: 1000, MaxSize: 8 << 10, BigFile: 20 << 20, Seed: 1, MaxDepth: 4})
+			if err := os.Symlink("/etc/passwd", filepath.Join(src, "link-out")); err != nil {
+				t.Fatal(err)
+			}
 
-	sum, err := backup.RunOnce(context.Background(), apacheClient(t, srv, srv.Password),
-		backup.Options{Root: src, Device: "laptop", Workers: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(sum.Failed) != 0 {
-		t.Fatalf("failed files: %v", sum.Failed)
-	}
-	if sum.Files != int64(len(files)) {
-		t.Errorf("summary says %d files, the tree has %d", sum.Files, len(files))
-	}
-	if len(sum.Skipped) != 1 || sum.Skipped[0].Path != "link-out" {
-		t.Errorf("the symbolic link should be skipped and reported, got %v", sum.Skipped)
-	}
+			sum, err := backup.RunOnce(context.Background(), srv.client(t, srv.pass),
+				backup.Options{Root: src, Device: "laptop", Workers: 4})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(sum.Failed) != 0 {
+				t.Fatalf("failed files: %v", sum.Failed)
+			}
+			if sum.Files != int64(len(files)) {
+				t.Errorf("summary says %d files, the tree has %d", sum.Files, len(files))
+			}
+			if len(sum.Skipped) != 1 || sum.Skipped[0].Path != "link-out" {
+				t.Errorf("the symbolic link should be skipped and reported, got %v", sum.Skipped)
+			}
 
-	// Compare on the server's own disk, not through the client.
-	os.Remove(filepath.Join(src, "link-out"))
-	n, size := testenv.AssertSameTree(t, src, filepath.Join(srv.DataDir, "laptop", "My Documents"))
-	t.Logf("compared %d files, %d bytes, on Apache's data directory", n, size)
+			// Compare on the server's own disk, not through the client.
+			os.Remove(filepath.Join(src, "link-out"))
+			n, size := testenv.AssertSameTree(t, src, filepath.Join(srv.dataDir, "laptop", "My Documents"))
+			t.Logf("compared %d files, %d bytes, on the server's data directory", n, size)
 
-	puts, mkcols := srv.CountMethod(t, "PUT"), srv.CountMethod(t, "MKCOL")
-	if puts != len(files) {
-		t.Errorf("%d PUT requests for %d files: every file should take exactly one", puts, len(files))
-	}
-	var dirs int
-	filepath.WalkDir(src, func(_ string, d os.DirEntry, _ error) error {
-		if d.IsDir() {
-			dirs++
-		}
-		return nil
-	})
-	if want := dirs + 1; mkcols != want { // +1 for the device folder
-		t.Errorf("%d MKCOL requests for %d folders: each folder should be created exactly once", mkcols, want)
+			if puts := srv.count("PUT"); puts != len(files) {
+				t.Errorf("%d PUT requests for %d files: every file should take exactly one", puts, len(files))
+			}
+			var dirs int
+			filepath.WalkDir(src, func(_ string, d os.DirEntry, _ error) error {
+				if d.IsDir() {
+					dirs++
+				}
+				return nil
+			})
+			if mkcols, want := srv.count("MKCOL"), dirs+1; mkcols != want { // +1 for the device folder
+				t.Errorf("%d MKCOL requests for %d folders: each folder should be created exactly once", mkcols, want)
+			}
+		})
 	}
 }
 
 // A refused password stops the whole pass with one clear error instead of
 // failing a thousand files one by one.
 func TestRunOnceWrongPasswordStops(t *testing.T) {
-	srv := testenv.StartApache(t)
-	src := t.TempDir()
-	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 50, MaxSize: 100, Seed: 2, MaxDepth: 2})
+	for name, start := range servers() {
+		t.Run(name, func(t *testing.T) {
+			srv := start(t)
+			src := t.TempDir()
+			testenv.WriteTree(t, src, testenv.TreeSpec{Files: 50, MaxSize: 100, Seed: 2, MaxDepth: 2})
 
-	_, err := backup.RunOnce(context.Background(), apacheClient(t, srv, "not-the-password"),
-		backup.Options{Root: src, Device: "laptop"})
-	if err == nil || !strings.Contains(err.Error(), "refused the user name or password") {
-		t.Fatalf("want a refused-password error, got %v", err)
-	}
-	if transport.Classify(err) != transport.ClassAuth {
-		t.Errorf("the error should still classify as an auth failure: %v", err)
-	}
-	refused := 0
-	for _, l := range srv.AccessLog(t) {
-		if l.Status == 401 {
-			refused++
-		}
-		if l.Method == "PUT" {
-			t.Errorf("upload attempted with a refused password: %s", l.Path)
-		}
-	}
-	if refused == 0 {
-		t.Error("the server logged no refused request: the pass never reached it")
+			_, err := backup.RunOnce(context.Background(), srv.client(t, "not-the-password"),
+				backup.Options{Root: src, Device: "laptop"})
+			if err == nil || !strings.Contains(err.Error(), "refused the user name or password") {
+				t.Fatalf("want a refused-password error, got %v", err)
+			}
+			if transport.Classify(err) != transport.ClassAuth {
+				t.Errorf("the error should still classify as an auth failure: %v", err)
+			}
+			if n := srv.count("PUT"); n != 0 {
+				t.Errorf("%d uploads attempted with a refused password", n)
+			}
+			if srv.refused() == 0 {
+				t.Error("the server refused nothing: the pass never reached it")
+			}
+		})
 	}
 }
 

@@ -1,15 +1,34 @@
 // Package transport is everything Kumo knows about talking HTTP to a WebDAV
-// service, and nothing else: TLS policy, authentication, connection pooling,
-// error classes. It imports no other Kumo package.
+// service, and nothing else: TLS policy, authentication, retries, pacing,
+// error classes and secret redaction. It imports no other Kumo package.
 //
-// Rules it holds callers to:
-//   - TLS 1.2 or later on every connection; certificate checks are never off.
-//     A private CA pool can be supplied for self-hosted servers and tests.
-//   - Plain http:// only to loopback: BASIC over cleartext gives the
-//     password away.
-//   - BASIC credentials are sent preemptively. Uploads in particular must not
-//     wait for a 401 challenge, which would force the body to be buffered.
-//   - Uploads are one PUT per file with Content-Length, through the same
-//     connection pool as gowebdav's PROPFIND/MKCOL/MOVE/COPY; response bodies
-//     are drained before closing so keep-alive connections are reused.
+// Rules it holds every request to (from the service's authentication pages):
+//   - TLS 1.2 or later; certificate checks are never off. A private CA pool
+//     (self-hosted servers, the emulator) and a certificate pin (SHA-256 of
+//     the leaf, checked on top of normal verification) can be supplied.
+//   - Plain http:// only to loopback: BASIC over cleartext gives the password away.
+//   - BASIC, preemptive by default; with ChallengeAuth, credentials follow a
+//     401 that offers Basic. Uploads are always preemptive, so their bodies
+//     are sent once. A 401 that offers only Digest is ErrDigestOnly: the
+//     service never uses Digest, so the address is wrong.
+//   - The REST API key (32 uppercase hex characters, checked before use) by
+//     the X-InfiniCLOUD-API-KEY header, the legacy X-TeraCLOUD-API-KEY, or the
+//     ;api_key= matrix parameter on the last path segment.
+//   - Signed requests (api_key, ts, nonce, sig): see Signer for the base string.
+//   - Credentials, API keys and signatures are added per request only for the
+//     configured origin (scheme, host, port) and stripped from any other, so a
+//     redirect never carries them elsewhere; https→http redirects are refused.
+//   - Retries with exponential backoff and jitter: idempotent requests on
+//     connection failures and 423/425/429/500/502/503/504/509; any request
+//     when the connection never opened, or on 429/503 (not processed), with
+//     Retry-After honoured. A non-idempotent request whose outcome is unknown
+//     is never repeated. Bodies are replayed through GetBody (uploads reopen
+//     their file).
+//   - Upload and download caps in bytes per second, changeable while running.
+//   - Logs pass through a Redactor: passwords, API keys, signatures and
+//     Authorization values never reach a log line.
+//
+// Uploads are one PUT per file with Content-Length, through the same
+// connection pool as gowebdav's PROPFIND/MKCOL/MOVE/COPY; response bodies are
+// drained before closing so keep-alive connections are reused.
 package transport

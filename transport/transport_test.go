@@ -278,3 +278,36 @@ func TestLogsNeverCarrySecrets(t *testing.T) {
 		t.Error("nothing was redacted: the test did not exercise the redactor")
 	}
 }
+
+// The upload cap holds, and changing it takes effect on a running upload.
+func TestBandwidthLimitChangesWhileRunning(t *testing.T) {
+	var received atomic.Int64
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := io.Copy(io.Discard, r.Body)
+		received.Store(n)
+		w.WriteHeader(201)
+	}))
+	defer srv.Close()
+	const size = 1 << 20
+	cl := loopbackClient(t, srv, Config{UploadLimit: 64 << 10}) // 16 s for 1 MiB at this cap
+	body := func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(make([]byte, size))), nil }
+
+	lifted := make(chan struct{})
+	time.AfterFunc(time.Second, func() { cl.Upload.Set(0); close(lifted) })
+	start := time.Now()
+	if err := cl.Put(context.Background(), "f", body, size); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	select {
+	case <-lifted:
+	default:
+		t.Fatalf("1 MiB went through in %v under a 64 KiB/s cap", took)
+	}
+	if took > 10*time.Second {
+		t.Fatalf("lifting the cap did not speed up the running upload (%v)", took)
+	}
+	if received.Load() != size {
+		t.Fatalf("server received %d bytes", received.Load())
+	}
+}

@@ -89,3 +89,16 @@ func Fingerprint(cert *x509.Certificate) string {
 	}
 	return strings.Join(pairs, ":")
 }
+
+// FromPEM loads a certificate and its key.
+func FromPEM(certPEM, keyPEM []byte) (*Cert, error) {
+	pair, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return nil, err
+	}
+	leaf, err := x509.ParseCertificate(pair.Certificate[0])
+	if err != nil {
+		return nil, err
+	}
+	return &Cert{CertPEM: certPEM, KeyPEM: keyPEM, TLS: pair, Leaf: leaf}, nil
+}

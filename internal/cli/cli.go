@@ -4,17 +4,14 @@ package cli
 
 import (
 	"context"
-	"crypto/x509"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/kumo-backup/kumo/backup"
-	"github.com/kumo-backup/kumo/transport"
 )
 
 // BuildInfo identifies this build of Kumo.
@@ -37,7 +34,8 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"backup", "back up a folder to a WebDAV server", runBackup},
+		{"backup", "back up a folder to a WebDAV server (or to a local demo server)", runBackup},
+		{"emulator", "run a local InfiniCLOUD emulator to try Kumo or test against", runEmulator},
 		{"version", "print the version", runVersion},
 		{"help", "show this help", nil},
 	}
@@ -77,85 +75,6 @@ func runVersion(_ context.Context, env Env, _ []string) int {
 	return 0
 }
 
-func runBackup(ctx context.Context, env Env, args []string) int {
-	fs := flag.NewFlagSet("kumo backup", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	once := fs.Bool("once", false, "back up once and exit")
-	serverURL := fs.String("url", "", "WebDAV Connection URL of the backup area, e.g. https://NODE.teracloud.jp/backup/")
-	user := fs.String("user", "", "Connection ID (your user ID)")
-	device := fs.String("device", defaultDevice(), "name of this computer on the server")
-	workers := fs.Int("workers", 4, "parallel uploads")
-	caFile := fs.String("ca-file", "", "PEM file of a certificate authority to trust instead of the system's (self-hosted servers)")
-	verbose := fs.Bool("v", false, "log every request")
-	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "Usage: kumo backup --once --url URL --user ID [flags] FOLDER\n\nThe Apps Password is read from the KUMO_PASSWORD environment variable.\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return 2
-	}
-	if !*once {
-		fmt.Fprintln(env.Stderr, "kumo backup: add --once: this version backs up once and exits (continuous backup is `kumo daemon`, not built yet)")
-		return 2
-	}
-	if *serverURL == "" || *user == "" {
-		fmt.Fprintln(env.Stderr, "kumo backup: --url and --user are required (the WebDAV Connection URL and Connection ID from your provider)")
-		return 2
-	}
-	password := env.Getenv("KUMO_PASSWORD")
-	if password == "" {
-		fmt.Fprintln(env.Stderr, "kumo backup: no password: set the KUMO_PASSWORD environment variable to your Apps Password")
-		return 2
-	}
-	var roots *x509.CertPool
-	if *caFile != "" {
-		pem, err := os.ReadFile(*caFile)
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "kumo backup: cannot read the CA file: %v\n", err)
-			return 1
-		}
-		roots = x509.NewCertPool()
-		if !roots.AppendCertsFromPEM(pem) {
-			fmt.Fprintf(env.Stderr, "kumo backup: %s holds no PEM certificate\n", *caFile)
-			return 1
-		}
-	}
-	level := slog.LevelWarn
-	if *verbose {
-		level = slog.LevelDebug
-	}
-	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
-
-	client, err := transport.New(transport.Config{
-		URL: *serverURL, User: *user, Password: password, RootCAs: roots,
-		Connections: *workers, UserAgent: "Kumo/" + env.Build.Version, Logger: logger,
-	})
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "kumo backup: %v\n", err)
-		return 1
-	}
-	folder := fs.Arg(0)
-	sum, err := backup.RunOnce(ctx, client, backup.Options{Root: folder, Device: *device, Workers: *workers, Logger: logger})
-	if sum != nil {
-		printSummary(env.Stdout, client.URL(sum.Remote+"/"), sum)
-	}
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "kumo backup: %v\n", err)
-		return 1
-	}
-	if len(sum.Failed) > 0 {
-		return 1
-	}
-	return 0
-}
-
 func printSummary(w io.Writer, where string, s *backup.Summary) {
 	fmt.Fprintf(w, "Backed up %d files (%s) and %d folders to %s in %.1fs\n",
 		s.Files, humanBytes(s.Bytes), s.Folders, where, s.Duration.Seconds())
@@ -189,4 +108,23 @@ func defaultDevice() string {
 		return "computer"
 	}
 	return strings.ToLower(strings.SplitN(h, ".", 2)[0])
+}
+
+// newLogger logs warnings, or every request with verbose; secrets are
+// redacted by the transport's handler before anything is written.
+func newLogger(w io.Writer, verbose bool) *slog.Logger {
+	level := slog.LevelWarn
+	if verbose {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// dataDir is where Kumo keeps local state of the given kind.
+func dataDir(kind string) string {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		base = os.TempDir()
+	}
+	return filepath.Join(base, "kumo", kind)
 }

@@ -5,7 +5,9 @@ import (
 	"context"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/kumo-backup/kumo/internal/cli"
 	"github.com/kumo-backup/kumo/internal/testenv"
@@ -77,4 +79,76 @@ func TestBackupUsageErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// --demo backs up for real to the built-in emulator, with no account.
+func TestBackupDemo(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	src := filepath.Join(t.TempDir(), "Music")
+	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 40, MaxSize: 2 << 10, Seed: 5, MaxDepth: 2})
+	code, out, errOut := run(t, nil, "backup", "--demo", "--device", "try", src)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	stored := filepath.Join(cache, "kumo", "demo", "demo", "backup", "try", "Music")
+	if !strings.Contains(out, filepath.Join(cache, "kumo", "demo", "demo", "backup")) {
+		t.Errorf("the output should say where the demo files are: %s", out)
+	}
+	testenv.AssertSameTree(t, src, stored)
+}
+
+// kumo emulator prints what a client needs, and a client can use it.
+func TestEmulatorCommand(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &syncBuffer{}
+	done := make(chan int, 1)
+	data := t.TempDir()
+	go func() {
+		done <- cli.Run(ctx, cli.Env{Stdout: out, Stderr: out, Getenv: func(string) string { return "" }}, []string{"emulator", "--data", data})
+	}()
+	// field returns the words after "name:" on the line that starts with it.
+	field := func(name string) []string {
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			for _, line := range strings.Split(out.String(), "\n") {
+				if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == name {
+					return strings.Fields(v)
+				}
+			}
+		}
+		t.Fatalf("no %q line in:\n%s", name, out.String())
+		return nil
+	}
+	url, user, pw := field("WebDAV Connection URL")[0], field("Connection ID")[0], field("Apps Password")[0]
+	caFile := field("Trust it with")[1] // "--ca-file PATH"
+	src := filepath.Join(t.TempDir(), "Notes")
+	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 10, MaxSize: 512, Seed: 6, MaxDepth: 1})
+	code, stdout, stderr := run(t, map[string]string{"KUMO_PASSWORD": pw},
+		"backup", "--once", "--url", url, "--user", user, "--device", "pc", "--ca-file", caFile, src)
+	if code != 0 {
+		t.Fatalf("backup to the emulator: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	testenv.AssertSameTree(t, src, filepath.Join(data, user, "dav", "pc", "Notes"))
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("emulator exited %d", code)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"path/filepath"
+
+	"github.com/kumo-backup/kumo/emulator"
+)
+
+func runEmulator(ctx context.Context, env Env, args []string) int {
+	fs := flag.NewFlagSet("kumo emulator", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	data := fs.String("data", dataDir("emulator"), "folder for the emulated accounts' files")
+	addr := fs.String("addr", "127.0.0.1:0", "loopback address to listen on (port 0 picks a free one)")
+	accounts := fs.String("accounts", "", "JSON file of accounts and API keys (see docs/emulator.md); a demo account when empty")
+	verbose := fs.Bool("v", false, "log every request")
+	fs.Usage = func() {
+		fmt.Fprintln(env.Stderr, "Usage: kumo emulator [flags]\n\nRuns an InfiniCLOUD-compatible WebDAV and REST server on this computer, for trying Kumo and for tests.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	cfg := emulator.Config{DataDir: *data, Addr: *addr, Logger: newLogger(env.Stderr, *verbose)}
+	if *accounts != "" {
+		f, err := emulator.LoadAccounts(*accounts)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "kumo emulator: %v\n", err)
+			return 1
+		}
+		cfg.Accounts, cfg.APIKeys = f.Accounts, f.APIKeys
+	} else {
+		key, secret := emulator.DemoAPIKey()
+		cfg.Accounts, cfg.APIKeys = []emulator.Account{emulator.DemoAccount()}, map[string]string{key: secret}
+	}
+	cert, err := emulator.LoadOrCreateCert(*data)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "kumo emulator: %v\n", err)
+		return 1
+	}
+	cfg.Cert = cert
+	srv, err := emulator.Start(cfg)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "kumo emulator: %v\n", err)
+		return 1
+	}
+	defer srv.Close()
+
+	out := env.Stdout
+	fmt.Fprintf(out, "InfiniCLOUD emulator running; press Ctrl-C to stop.\n\n")
+	fmt.Fprintf(out, "  WebDAV Connection URL:  %sdav/   (backup area: %sbackup/)\n", srv.URL, srv.URL)
+	for _, a := range cfg.Accounts {
+		pw := a.AppsPassword
+		if pw == "" {
+			pw = a.Password + " (login password; pre-2021 account)"
+		}
+		fmt.Fprintf(out, "  Connection ID:          %s\n  Apps Password:          %s\n", a.User, pw)
+	}
+	for key := range cfg.APIKeys {
+		fmt.Fprintf(out, "  API key:                %s\n", key)
+	}
+	fmt.Fprintf(out, "  Certificate SHA-256:    %s\n", cert.Fingerprint())
+	fmt.Fprintf(out, "  Trust it with:          --ca-file %s\n", filepath.Join(*data, emulator.CertFile))
+	fmt.Fprintf(out, "  Files are stored under: %s\n", *data)
+	<-ctx.Done()
+	return 0
+}
