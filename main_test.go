@@ -14,6 +14,8 @@ import (
 	"github.com/kumo-backup/kumo/internal/testenv"
 )
 
+func TestMain(m *testing.M) { testenv.SecretServiceMain(m) }
+
 // kumoBinary is the real, cgo-built binary: $KUMO_BIN (set by make test) or a
 // fresh build into the test's temp dir.
 func kumoBinary(t *testing.T) string {

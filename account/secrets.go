@@ -25,7 +25,7 @@ var ErrNoSecret = errors.New("no password is stored for this account: sign in ag
 // ErrNoKeyring means no OS keyring could be reached.
 var ErrNoKeyring = errors.New("no system keyring is reachable: start a Secret Service " +
 	"(gnome-keyring or KeePassXC) in your desktop session, or on a server give the password " +
-	"in the KUMO_PASSWORD environment variable")
+	"in the KUMO_PASSWORD environment variable or in a file only you can read (--password-file)")
 
 // SaveSecret stores secret for account (for example "user@host") in the keyring.
 func SaveSecret(account, secret string) error {

@@ -34,7 +34,9 @@ const FreeQuota = 20 << 30
 // Legacy reports an account registered before the apps-connection cutoff.
 func (a *Account) Legacy() bool { return a.Registered.Before(AppsConnectionCutoff) }
 
-// acceptsBasic applies the documented rules for WebDAV and REST BASIC auth.
+// acceptsBasic applies the documented rules for WebDAV BASIC auth. The REST
+// API also takes the login password: the seeds tie the apps-connection
+// switch to WebDAV access only.
 func (a *Account) acceptsBasic(password string) bool {
 	if !a.AppsConnection {
 		return false // however correct the password

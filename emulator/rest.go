@@ -47,7 +47,7 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	u := s.authenticate(w, r)
+	u := s.authenticate(w, r, true)
 	if u == nil {
 		return
 	}
@@ -86,7 +86,7 @@ func (s *Server) serveSigned(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	u := s.authenticate(w, r)
+	u := s.authenticate(w, r, true)
 	if u == nil {
 		return
 	}

@@ -177,7 +177,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	first, _, _ = strings.Cut(first, ";") // a matrix parameter may sit on any segment
 	switch first {
 	case "dav", "backup":
-		u := s.authenticate(w, r)
+		u := s.authenticate(w, r, false)
 		if u == nil {
 			return
 		}
@@ -195,14 +195,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// authenticate checks BASIC credentials; on failure it answers 401 with a
-// Basic challenge (the service never offers Digest) and returns nil.
-func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) *user {
+// authenticate checks BASIC credentials for WebDAV (rest false) or the REST
+// API (rest true); on failure it answers 401 with a Basic challenge (the
+// service never offers Digest) and returns nil.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, rest bool) *user {
 	name, password, ok := r.BasicAuth()
 	if ok {
 		if u := s.user(name); u != nil {
 			u.mu.Lock()
-			accepted := u.acct.acceptsBasic(password)
+			accepted := u.acct.acceptsBasic(password) || rest && equal(password, u.acct.Password)
 			u.mu.Unlock()
 			if accepted {
 				return u

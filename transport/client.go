@@ -48,6 +48,8 @@ type Config struct {
 	Retry                      RetryPolicy
 	// UserAgent identifies Kumo to the server.
 	UserAgent string
+	// DialContext replaces the network dialer (fault-injection proxies, tests).
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 	// Logger receives one debug line per request; secrets are redacted.
 	Logger *slog.Logger
 }
@@ -113,12 +115,13 @@ func New(cfg Config) (*Client, error) {
 		Upload:   newBandwidth(cfg.UploadLimit),
 		Download: newBandwidth(cfg.DownloadLimit),
 	}
+	dial := cfg.DialContext
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	}
 	c.idle = &http.Transport{
-		Proxy: http.ProxyFromEnvironment,
-		DialContext: (&net.Dialer{
-			Timeout:   15 * time.Second,
-			KeepAlive: 30 * time.Second,
-		}).DialContext,
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         dial,
 		TLSClientConfig:     tlsConf,
 		TLSHandshakeTimeout: 15 * time.Second,
 		// Bounds the wait for headers, not the body: large uploads may take hours.

@@ -29,6 +29,14 @@ type Cert struct {
 // SelfSigned makes a certificate for localhost, 127.0.0.1 and ::1, valid
 // from an hour ago for the given duration.
 func SelfSigned(name string, valid time.Duration) (*Cert, error) {
+	now := time.Now()
+	return SelfSignedFor(name, []string{"localhost", "127.0.0.1", "::1"}, now.Add(-time.Hour), now.Add(valid))
+}
+
+// SelfSignedFor makes a certificate for the given DNS names and IP
+// addresses, valid between notBefore and notAfter (tests use it for expired
+// and wrong-host certificates).
+func SelfSignedFor(name string, hosts []string, notBefore, notAfter time.Time) (*Cert, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
@@ -37,18 +45,22 @@ func SelfSigned(name string, valid time.Duration) (*Cert, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now()
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
 		Subject:               pkix.Name{CommonName: name},
-		DNSNames:              []string{"localhost"},
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(valid),
+		NotBefore:             notBefore,
+		NotAfter:              notAfter,
 		IsCA:                  true, // its own anchor, for tools that insist on a CA in their store
 		BasicConstraintsValid: true,
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	for _, h := range hosts {
+		if ip := net.ParseIP(h); ip != nil {
+			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+		} else {
+			tmpl.DNSNames = append(tmpl.DNSNames, h)
+		}
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {

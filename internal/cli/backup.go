@@ -2,13 +2,12 @@ package cli
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 
+	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/backup"
 	"github.com/kumo-backup/kumo/emulator"
 	"github.com/kumo-backup/kumo/transport"
@@ -24,9 +23,10 @@ func runBackup(ctx context.Context, env Env, args []string) int {
 	device := fs.String("device", defaultDevice(), "name of this computer on the server")
 	workers := fs.Int("workers", 4, "parallel uploads")
 	caFile := fs.String("ca-file", "", "PEM file of a certificate authority to trust instead of the system's (self-hosted servers)")
+	passwordFile := fs.String("password-file", "", "read the password from this file (mode 0600) instead of the keyring or KUMO_PASSWORD")
 	verbose := fs.Bool("v", false, "log every request")
 	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "Usage: kumo backup --once --url URL --user ID [flags] FOLDER\n       kumo backup --demo FOLDER\n\nThe Apps Password is read from the KUMO_PASSWORD environment variable.\n\nFlags:")
+		fmt.Fprintln(env.Stderr, "Usage: kumo backup --once [flags] FOLDER          with the account of `kumo login`\n       kumo backup --once --url URL --user ID FOLDER\n       kumo backup --demo FOLDER\n\nThe password comes from the keyring, --password-file or the KUMO_PASSWORD environment variable.\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -40,10 +40,12 @@ func runBackup(ctx context.Context, env Env, args []string) int {
 		return 2
 	}
 	folder := fs.Arg(0)
-	logger := newLogger(env.Stderr, *verbose)
+	deviceSet := false
+	fs.Visit(func(f *flag.Flag) { deviceSet = deviceSet || f.Name == "device" })
 
 	var cfg transport.Config
-	if *demo {
+	switch {
+	case *demo:
 		srv, acct, dir, err := startDemo(env)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "kumo backup: cannot start the demo server: %v\n", err)
@@ -52,27 +54,58 @@ func runBackup(ctx context.Context, env Env, args []string) int {
 		defer srv.Close()
 		cfg = transport.Config{URL: srv.URL + "backup/", User: acct.User, Password: acct.AppsPassword, RootCAs: srv.Pool()}
 		defer fmt.Fprintf(env.Stdout, "The demo server keeps its files in %s\n", filepath.Join(dir, acct.User, "backup"))
-	} else {
-		if !*once {
-			fmt.Fprintln(env.Stderr, "kumo backup: add --once: this version backs up once and exits (continuous backup is `kumo daemon`, not built yet)")
-			return 2
-		}
+	case !*once:
+		fmt.Fprintln(env.Stderr, "kumo backup: add --once: this version backs up once and exits (continuous backup is `kumo daemon`, not built yet)")
+		return 2
+	case *serverURL != "" || *user != "":
 		if *serverURL == "" || *user == "" {
-			fmt.Fprintln(env.Stderr, "kumo backup: --url and --user are required (the WebDAV Connection URL and Connection ID from your provider), or try --demo")
+			fmt.Fprintln(env.Stderr, "kumo backup: give both --url and --user (the WebDAV Connection URL and Connection ID), or neither to use the account of `kumo login`")
 			return 2
 		}
-		password := env.Getenv("KUMO_PASSWORD")
+		password := env.Getenv(account.PasswordEnv)
+		if *passwordFile != "" {
+			var err error
+			if password, err = account.ReadPasswordFile(*passwordFile); err != nil {
+				fmt.Fprintf(env.Stderr, "kumo backup: %v\n", err)
+				return 1
+			}
+		}
 		if password == "" {
-			fmt.Fprintln(env.Stderr, "kumo backup: no password: set the KUMO_PASSWORD environment variable to your Apps Password")
+			fmt.Fprintln(env.Stderr, "kumo backup: no password: set the KUMO_PASSWORD environment variable to your Apps Password, or use --password-file")
 			return 2
 		}
-		roots, err := loadCAFile(*caFile)
+		roots, err := account.LoadCAFile(*caFile)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "kumo backup: %v\n", err)
 			return 1
 		}
 		cfg = transport.Config{URL: *serverURL, User: *user, Password: password, RootCAs: roots}
+	default:
+		conf, _, code := loadConfig(env)
+		if conf == nil {
+			return code
+		}
+		if conf.Account == nil {
+			fmt.Fprintln(env.Stderr, "kumo backup: not signed in: run `kumo login` first, give --url and --user, or try --demo")
+			return 2
+		}
+		acct := *conf.Account
+		secrets, err := account.LoadSecrets(acct, account.SecretSource{Getenv: env.Getenv, PasswordFile: *passwordFile})
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "kumo backup: %v\n", err)
+			return 1
+		}
+		roots, err := account.LoadCAFile(acct.CAFile)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "kumo backup: %v\n", err)
+			return 1
+		}
+		cfg = transport.Config{URL: acct.URL, User: acct.User, Password: secrets.Password, RootCAs: roots}
+		if !deviceSet {
+			*device = acct.Device
+		}
 	}
+	logger := newLogger(env.Stderr, *verbose, cfg.User, cfg.Password)
 	cfg.Connections, cfg.UserAgent, cfg.Logger = *workers, "Kumo/"+env.Build.Version, logger
 	client, err := transport.New(cfg)
 	if err != nil {
@@ -84,6 +117,8 @@ func runBackup(ctx context.Context, env Env, args []string) int {
 	sum, err := backup.RunOnce(ctx, client, backup.Options{Root: folder, Device: *device, Workers: *workers, Logger: logger})
 	if sum != nil {
 		printSummary(env.Stdout, client.URL(sum.Remote+"/"), sum)
+		logger.Info("backup finished", "folder", folder, "remote", client.URL(sum.Remote+"/"),
+			"files", sum.Files, "bytes", sum.Bytes, "failed", len(sum.Failed), "took", sum.Duration)
 	}
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "kumo backup: %s\n", client.Redact(err.Error()))
@@ -110,19 +145,4 @@ func startDemo(env Env) (*emulator.Server, emulator.Account, string, error) {
 	}
 	fmt.Fprintf(env.Stdout, "Demo: backing up to a local InfiniCLOUD emulator at %s\n", srv.URL)
 	return srv, acct, dir, nil
-}
-
-func loadCAFile(path string) (*x509.CertPool, error) {
-	if path == "" {
-		return nil, nil
-	}
-	pem, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the CA file: %w", err)
-	}
-	roots := x509.NewCertPool()
-	if !roots.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%s holds no PEM certificate", path)
-	}
-	return roots, nil
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/kumo-backup/kumo/backup"
+	"github.com/kumo-backup/kumo/internal/human"
+	"github.com/kumo-backup/kumo/transport"
 )
 
 // BuildInfo identifies this build of Kumo.
@@ -35,6 +37,10 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"backup", "back up a folder to a WebDAV server (or to a local demo server)", runBackup},
+		{"login", "sign in once: check the account and keep its password in the system keyring", runLogin},
+		{"logout", "sign out: remove the password from the keyring", runLogout},
+		{"status", "show the account, this device, storage use, and check the connection", runStatus},
+		{"rename-device", "rename this computer on the server (its backups move with it)", runRenameDevice},
 		{"emulator", "run a local InfiniCLOUD emulator to try Kumo or test against", runEmulator},
 		{"version", "print the version", runVersion},
 		{"help", "show this help", nil},
@@ -65,7 +71,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nUsage:\n  kumo                 open the desktop app\n  kumo <command> [flags]")
 	fmt.Fprintln(w, "\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'kumo <command> --help' for a command's flags.")
 }
@@ -77,7 +83,7 @@ func runVersion(_ context.Context, env Env, _ []string) int {
 
 func printSummary(w io.Writer, where string, s *backup.Summary) {
 	fmt.Fprintf(w, "Backed up %d files (%s) and %d folders to %s in %.1fs\n",
-		s.Files, humanBytes(s.Bytes), s.Folders, where, s.Duration.Seconds())
+		s.Files, human.Bytes(s.Bytes), s.Folders, where, s.Duration.Seconds())
 	for _, e := range s.Skipped {
 		fmt.Fprintf(w, "  skipped %s: %v\n", e.Path, e.Err)
 	}
@@ -89,19 +95,6 @@ func printSummary(w io.Writer, where string, s *backup.Summary) {
 	}
 }
 
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
-
 func defaultDevice() string {
 	h, err := os.Hostname()
 	if err != nil || h == "" {
@@ -110,14 +103,33 @@ func defaultDevice() string {
 	return strings.ToLower(strings.SplitN(h, ".", 2)[0])
 }
 
-// newLogger logs warnings, or every request with verbose; secrets are
-// redacted by the transport's handler before anything is written.
-func newLogger(w io.Writer, verbose bool) *slog.Logger {
+// newLogger logs warnings to w and information to Kumo's log file (both
+// every request with verbose), with the given secrets redacted from both.
+func newLogger(w io.Writer, verbose bool, user string, secrets ...string) *slog.Logger {
 	level := slog.LevelWarn
 	if verbose {
 		level = slog.LevelDebug
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	handlers := []slog.Handler{slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})}
+	if f, err := openLogFile(); err == nil {
+		handlers = append(handlers, slog.NewTextHandler(f, &slog.HandlerOptions{Level: min(level, slog.LevelInfo)}))
+	}
+	return slog.New(transport.NewRedactor(user, secrets...).Handler(slog.NewMultiHandler(handlers...)))
+}
+
+// LogPath is Kumo's log file, the one to attach to a bug report.
+func LogPath() string { return filepath.Join(dataDir("logs"), "kumo.log") }
+
+// openLogFile appends to the log file, starting afresh past 10 MB.
+func openLogFile() (*os.File, error) {
+	p := LogPath()
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return nil, err
+	}
+	if st, err := os.Stat(p); err == nil && st.Size() > 10<<20 {
+		_ = os.Rename(p, p+".1")
+	}
+	return os.OpenFile(p, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 }
 
 // dataDir is where Kumo keeps local state of the given kind.

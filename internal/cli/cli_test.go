@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -12,6 +13,14 @@ import (
 	"github.com/kumo-backup/kumo/internal/cli"
 	"github.com/kumo-backup/kumo/internal/testenv"
 )
+
+// isolate points Kumo's config and cache folders at the test's own.
+func isolate(t *testing.T) (config, cache string) {
+	config, cache = t.TempDir(), t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", config)
+	t.Setenv("XDG_CACHE_HOME", cache)
+	return config, cache
+}
 
 func run(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
@@ -37,6 +46,7 @@ func TestHelpListsCommands(t *testing.T) {
 }
 
 func TestBackupOnceToApache(t *testing.T) {
+	isolate(t)
 	srv := testenv.StartApache(t)
 	src := filepath.Join(t.TempDir(), "Pictures")
 	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 120, MaxSize: 4 << 10, Seed: 7, MaxDepth: 3})
@@ -57,6 +67,7 @@ func TestBackupOnceToApache(t *testing.T) {
 }
 
 func TestBackupUsageErrors(t *testing.T) {
+	isolate(t)
 	dir := t.TempDir()
 	cases := []struct {
 		name string
@@ -83,8 +94,7 @@ func TestBackupUsageErrors(t *testing.T) {
 
 // --demo backs up for real to the built-in emulator, with no account.
 func TestBackupDemo(t *testing.T) {
-	cache := t.TempDir()
-	t.Setenv("XDG_CACHE_HOME", cache)
+	_, cache := isolate(t)
 	src := filepath.Join(t.TempDir(), "Music")
 	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 40, MaxSize: 2 << 10, Seed: 5, MaxDepth: 2})
 	code, out, errOut := run(t, nil, "backup", "--demo", "--device", "try", src)
@@ -100,6 +110,7 @@ func TestBackupDemo(t *testing.T) {
 
 // kumo emulator prints what a client needs, and a client can use it.
 func TestEmulatorCommand(t *testing.T) {
+	isolate(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	out := &syncBuffer{}
@@ -151,4 +162,44 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// Without a keyring, login keeps the account settings, stores the password
+// nowhere, and says how to give it instead.
+func TestLoginWithoutKeyring(t *testing.T) {
+	config, _ := isolate(t)
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+	e := testenv.StartEmulator(t)
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, e.Cert.CertPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pwFile := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pwFile, []byte(e.AppsPassword+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := run(t, nil, "login", "--url", e.DAVURL("dav"), "--user", e.User, "--ca-file", caFile, "--password-file", pwFile)
+	if code != 1 || !strings.Contains(errOut, "chmod 600") {
+		t.Fatalf("a password file others can read must be refused with the fix: exit %d, %s", code, errOut)
+	}
+	os.Chmod(pwFile, 0o600)
+	code, out, errOut := run(t, nil, "login", "--url", e.DAVURL("dav"), "--user", e.User, "--ca-file", caFile, "--password-file", pwFile)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"NOT saved", "no system keyring", "KUMO_PASSWORD", "--password-file"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("the warning should mention %q: %s", want, errOut)
+		}
+	}
+	cfg, err := os.ReadFile(filepath.Join(config, "kumo", "config.json"))
+	if err != nil || !strings.Contains(string(cfg), e.User) || strings.Contains(string(cfg), e.AppsPassword) {
+		t.Fatalf("config: %v\n%s", err, cfg)
+	}
+	// The documented alternative works for the next command.
+	src := filepath.Join(t.TempDir(), "srv")
+	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 5, MaxSize: 100, Seed: 8, MaxDepth: 1})
+	if code, out, errOut := run(t, nil, "backup", "--once", "--password-file", pwFile, src); code != 0 {
+		t.Fatalf("backup with --password-file: %d\n%s\n%s", code, out, errOut)
+	}
 }

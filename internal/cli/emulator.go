@@ -27,7 +27,7 @@ func runEmulator(ctx context.Context, env Env, args []string) int {
 		}
 		return 2
 	}
-	cfg := emulator.Config{DataDir: *data, Addr: *addr, Logger: newLogger(env.Stderr, *verbose)}
+	cfg := emulator.Config{DataDir: *data, Addr: *addr, Logger: newLogger(env.Stderr, *verbose, "")}
 	if *accounts != "" {
 		f, err := emulator.LoadAccounts(*accounts)
 		if err != nil {

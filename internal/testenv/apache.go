@@ -77,13 +77,24 @@ Alias /dav "{{.Data}}"
 	AuthName "Kumo test"
 	AuthBasicProvider file
 	AuthUserFile "{{.Root}}/htpasswd"
-	Require valid-user
+	<RequireAll>
+		Require valid-user
+{{if .ReadOnly}}		Require method GET HEAD OPTIONS PROPFIND
+{{end}}	</RequireAll>
 </Directory>
 `))
 
+// ApacheOption changes the fixture's configuration.
+type ApacheOption func(*apacheOptions)
+
+type apacheOptions struct{ readOnly bool }
+
+// ReadOnly lets the user read but refuses every write with 403.
+func ReadOnly() ApacheOption { return func(o *apacheOptions) { o.readOnly = true } }
+
 // StartApache starts a private Apache on a free loopback port and stops it
 // when the test ends.
-func StartApache(t testing.TB) *Apache {
+func StartApache(t testing.TB, opts ...ApacheOption) *Apache {
 	t.Helper()
 	bin := Require(t, "apache2")
 	htpasswd := Require(t, "htpasswd")
@@ -91,6 +102,10 @@ func StartApache(t testing.TB) *Apache {
 		Missing(t, "Apache's mod_dav_fs is not installed in %s", apacheModules)
 	}
 
+	var o apacheOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	root := t.TempDir()
 	a := &Apache{
 		User:     "kumo",
@@ -142,7 +157,7 @@ func StartApache(t testing.TB) *Apache {
 			"Root": root, "Port": port, "RunAs": runAs, "ModDir": apacheModules,
 			"Modules": []string{"mpm_event", "authz_core", "authn_core", "authn_file", "auth_basic",
 				"authz_user", "dav", "dav_fs", "ssl", "alias"},
-			"Cert": a.Certs.CertFile, "Key": a.Certs.KeyFile, "Data": a.DataDir,
+			"Cert": a.Certs.CertFile, "Key": a.Certs.KeyFile, "Data": a.DataDir, "ReadOnly": o.readOnly,
 		})
 		if err != nil {
 			t.Fatal(err)

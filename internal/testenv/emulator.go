@@ -1,10 +1,14 @@
 package testenv
 
 import (
+	"bytes"
+	"context"
+	"io"
 	"testing"
 	"time"
 
 	"github.com/kumo-backup/kumo/emulator"
+	"github.com/kumo-backup/kumo/transport"
 )
 
 // Emulated is a running emulator with one ready account and one API key.
@@ -48,4 +52,17 @@ func StartEmulator(t testing.TB, opts ...func(*emulator.Config)) *Emulated {
 	t.Cleanup(func() { srv.Close() })
 	e.Server = srv
 	return e
+}
+
+// FillArea uploads a file of size zero bytes into area through WebDAV, so
+// the account's usage grows as a client's upload would make it.
+func FillArea(e *Emulated, area string, size int) error {
+	c, err := transport.New(transport.Config{URL: e.DAVURL(area), User: e.User, Password: e.AppsPassword, RootCAs: e.Pool()})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return c.Put(context.Background(), "filler.bin", func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(make([]byte, size))), nil
+	}, int64(size))
 }

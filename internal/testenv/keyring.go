@@ -46,7 +46,8 @@ func SecretServiceMain(m *testing.M) {
 	script := `printf '%s' kumo-test-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null || exit 97
 exec "$0" "$@"`
 	cmd := exec.Command(dbusRun, append([]string{"--", "sh", "-c", script, os.Args[0]}, os.Args[1:]...)...)
-	cmd.Env = append(os.Environ(),
+	cmd.Env = append(os.Environ(), goCacheEnv()...)
+	cmd.Env = append(cmd.Env,
 		"HOME="+home,
 		"XDG_DATA_HOME="+filepath.Join(home, ".local", "share"),
 		"XDG_RUNTIME_DIR="+runtimeDir,
@@ -81,4 +82,22 @@ func RequireSecretService(t testing.TB) {
 func KeyringHome(t testing.TB) string {
 	RequireSecretService(t)
 	return os.Getenv("HOME")
+}
+
+// goCacheEnv pins Go's build and module caches to where they are now, so a
+// test that runs `go build` under the throwaway HOME stays warm (a cold cgo
+// build of Fyne takes minutes).
+func goCacheEnv() []string {
+	var env []string
+	if os.Getenv("GOCACHE") == "" {
+		if dir, err := os.UserCacheDir(); err == nil {
+			env = append(env, "GOCACHE="+filepath.Join(dir, "go-build"))
+		}
+	}
+	if os.Getenv("GOPATH") == "" {
+		if home, err := os.UserHomeDir(); err == nil {
+			env = append(env, "GOPATH="+filepath.Join(home, "go"))
+		}
+	}
+	return env
 }

@@ -1,0 +1,148 @@
+package account
+
+import (
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/kumo-backup/kumo/transport"
+)
+
+// Service is the kind of server an account lives on.
+type Service string
+
+const (
+	InfiniCLOUD Service = "infinicloud"
+	WebDAV      Service = "webdav" // any standards-following WebDAV server
+)
+
+// Areas of an InfiniCLOUD account: /backup/ keeps backups apart from the
+// main drive (the default); /dav/ shows them in the main drive.
+const (
+	AreaBackup = "backup"
+	AreaDAV    = "dav"
+)
+
+// infiniHosts are the service's host name suffixes, current and legacy.
+var infiniHosts = []string{".teracloud.jp", ".infini-cloud.net"}
+
+// Account says where a user's backups go. It holds nothing secret: the
+// password and API key live in the OS keyring.
+type Account struct {
+	Service Service `json:"service"`
+	URL     string  `json:"url"` // the area's WebDAV URL, ending in /
+	User    string  `json:"user"`
+	Device  string  `json:"device"`
+	// HasAPIKey records that an API key is stored in the keyring.
+	HasAPIKey bool `json:"has_api_key,omitempty"`
+	// CAFile trusts a private certificate authority (self-hosted servers).
+	CAFile string `json:"ca_file,omitempty"`
+}
+
+// Host is the server's host name (and port, if any).
+func (a Account) Host() string {
+	u, err := url.Parse(a.URL)
+	if err != nil {
+		return a.URL
+	}
+	return u.Host
+}
+
+// KeyringID names the account's entries in the keyring: one per user and server.
+func (a Account) KeyringID() string { return a.User + "@" + a.Host() }
+
+// apiKeyID names the account's API key entry.
+func (a Account) apiKeyID() string { return "api-key:" + a.KeyringID() }
+
+// Node is the InfiniCLOUD node (the first label of the host), or "".
+func (a Account) Node() string {
+	if a.Service != InfiniCLOUD {
+		return ""
+	}
+	host := a.Host()
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	node, _, _ := strings.Cut(host, ".")
+	return node
+}
+
+// RESTURL is where the account's REST API lives: the node's root.
+func (a Account) RESTURL() string {
+	u, err := url.Parse(a.URL)
+	if err != nil {
+		return ""
+	}
+	u.Path, u.RawPath = "/", ""
+	return u.String()
+}
+
+// InfiniCLOUDURL turns the WebDAV Connection URL from My Page ("Apps
+// Connection", e.g. https://NODE.teracloud.jp/dav/) into the URL of the
+// chosen area. Legacy TeraCLOUD host names are accepted as they are.
+func InfiniCLOUDURL(pasted, area string) (string, error) {
+	if area != AreaBackup && area != AreaDAV {
+		return "", fmt.Errorf("unknown area %q: choose %q or %q", area, AreaBackup, AreaDAV)
+	}
+	raw := strings.TrimSpace(pasted)
+	if !strings.Contains(raw, "://") {
+		raw = "https://" + raw
+	}
+	u, err := transport.ParseServerURL(raw)
+	if err != nil {
+		return "", err
+	}
+	host := u.Hostname()
+	known := isLoopback(host) // the emulator
+	for _, suffix := range infiniHosts {
+		if strings.HasSuffix(strings.ToLower(host), suffix) && len(host) > len(suffix) {
+			known = true
+		}
+	}
+	if !known {
+		return "", fmt.Errorf("%s is not an InfiniCLOUD address: copy the WebDAV Connection URL from My Page → Apps Connection "+
+			"(it looks like https://NODE.teracloud.jp/dav/), or choose \"another WebDAV server\"", host)
+	}
+	u.Path = "/" + area + "/"
+	return u.String(), nil
+}
+
+func isLoopback(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "localhost" || (ip != nil && ip.IsLoopback())
+}
+
+// Validate checks an account before it is saved or used.
+func (a Account) Validate() error {
+	switch {
+	case a.Service != InfiniCLOUD && a.Service != WebDAV:
+		return fmt.Errorf("unknown service %q", a.Service)
+	case strings.TrimSpace(a.User) == "":
+		return errors.New("the Connection ID (user ID) is empty: copy it from My Page → Apps Connection")
+	}
+	if _, err := transport.ParseServerURL(a.URL); err != nil {
+		return err
+	}
+	return nil
+}
+
+// LoadCAFile reads a PEM file of certificate authorities to trust instead of
+// the system's; an empty path means the system's.
+func LoadCAFile(path string) (*x509.CertPool, error) {
+	if path == "" {
+		return nil, nil
+	}
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the certificate authority file: %w", err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s holds no PEM certificate", path)
+	}
+	return roots, nil
+}

@@ -1,0 +1,109 @@
+package account
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// ConfigVersion is the config format this Kumo writes. Older files are
+// migrated on load; newer ones are refused rather than misread.
+const ConfigVersion = 1
+
+// Config is Kumo's non-secret settings, kept in the OS config folder.
+type Config struct {
+	Version int `json:"version"`
+	// MachineID identifies this computer to its device folder on the server.
+	MachineID string   `json:"machine_id"`
+	Account   *Account `json:"account,omitempty"`
+}
+
+// DefaultConfigPath is os.UserConfigDir()/kumo/config.json.
+func DefaultConfigPath() (string, error) {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("cannot find this user's config folder: %w", err)
+	}
+	return filepath.Join(dir, "kumo", "config.json"), nil
+}
+
+// LoadConfig reads the config at path; a missing file is an empty config.
+func LoadConfig(path string) (*Config, error) {
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return &Config{Version: ConfigVersion, MachineID: newMachineID()}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the settings file %s: %w", path, err)
+	}
+	var c Config
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, fmt.Errorf("the settings file %s is damaged (%v): move it away and sign in again", path, err)
+	}
+	switch {
+	case c.Version > ConfigVersion:
+		return nil, fmt.Errorf("the settings file %s was written by a newer Kumo (format %d): update Kumo", path, c.Version)
+	case c.Version < 1:
+		c.Version = ConfigVersion // version 0: the same fields, before versioning
+	}
+	if c.MachineID == "" {
+		c.MachineID = newMachineID()
+	}
+	return &c, nil
+}
+
+func newMachineID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Save writes the config atomically: a crash leaves the old file or the new
+// one, never half of one. The file is readable by its owner only.
+func (c *Config) Save(path string) error {
+	c.Version = ConfigVersion
+	raw, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, append(raw, '\n'), 0o600)
+}
+
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("cannot create %s: %w", dir, err)
+	}
+	tmp, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return fmt.Errorf("cannot write in %s: %w", dir, err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("cannot replace %s: %w", path, err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync() // make the rename itself durable
+		d.Close()
+	}
+	return nil
+}
