@@ -207,10 +207,23 @@ func (a *Apache) stop() {
 	_ = syscall.Kill(pid, syscall.SIGKILL)
 }
 
-// AccessLog returns the requests the server has logged so far.
+// AccessLog returns the requests the server has logged so far. Apache
+// writes a line after sending its response, so it first waits until the log
+// has stopped growing for a moment.
 func (a *Apache) AccessLog(t testing.TB) []LogLine {
 	t.Helper()
-	f, err := os.Open(filepath.Join(a.root, "access.log"))
+	path := filepath.Join(a.root, "access.log")
+	last := int64(-1)
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		st, err := os.Stat(path)
+		if err == nil && st.Size() == last {
+			break
+		}
+		if err == nil {
+			last = st.Size()
+		}
+	}
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
