@@ -6,12 +6,15 @@ import (
 	"sync"
 )
 
-// dirCache creates each remote folder once per run: parents before children,
-// concurrent callers for the same folder waiting on the one request.
+// dirCache creates each remote folder once: parents before children,
+// concurrent callers for the same folder waiting on the one request, and
+// folders the index knows from earlier passes never asked for again.
 type dirCache struct {
-	remote Remote
-	mu     sync.Mutex
-	dirs   map[string]*dirState
+	remote  Remote
+	known   func(dir string) bool // created in an earlier pass
+	created func(dir string)      // record a new folder
+	mu      sync.Mutex
+	dirs    map[string]*dirState
 }
 
 type dirState struct {
@@ -19,8 +22,8 @@ type dirState struct {
 	err  error
 }
 
-func newDirCache(remote Remote) *dirCache {
-	return &dirCache{remote: remote, dirs: make(map[string]*dirState)}
+func newDirCache(remote Remote, known func(string) bool, created func(string)) *dirCache {
+	return &dirCache{remote: remote, known: known, created: created, dirs: make(map[string]*dirState)}
 }
 
 func (c *dirCache) ensure(ctx context.Context, dir string) error {
@@ -42,9 +45,13 @@ func (c *dirCache) ensure(ctx context.Context, dir string) error {
 			return ctx.Err()
 		}
 	}
-	st.err = c.ensure(ctx, path.Dir(dir))
-	if st.err == nil {
-		st.err = c.remote.Mkdir(ctx, dir)
+	if !c.known(dir) {
+		st.err = c.ensure(ctx, path.Dir(dir))
+		if st.err == nil {
+			if st.err = c.remote.Mkdir(ctx, dir); st.err == nil {
+				c.created(dir)
+			}
+		}
 	}
 	if st.err != nil {
 		// Forget the failure so a later call may try again.

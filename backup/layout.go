@@ -5,6 +5,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // RemoteFolder is where a local folder's current files live on the server:
@@ -21,7 +22,61 @@ func RemoteFolder(device, localRoot string) (string, error) {
 	if name == string(filepath.Separator) || name == "." || strings.HasSuffix(name, ":") || strings.HasSuffix(name, `\`) {
 		return "", fmt.Errorf("cannot back up %s as a whole: choose a folder inside it", abs)
 	}
+	if name == metaDir {
+		return "", fmt.Errorf("a folder named %s cannot be backed up: Kumo keeps its versions and catalogs under that name", metaDir)
+	}
 	return path.Join(device, name), nil
+}
+
+// metaDir holds, per device, what is not a current file: versions and catalogs.
+const metaDir = ".kumo"
+
+// stampLayout names versions and catalogs; it sorts as text in time order.
+const stampLayout = "20060102T150405.000Z"
+
+// Stamp formats t for a version or catalog name (UTC, milliseconds).
+func Stamp(t time.Time) string { return t.UTC().Format(stampLayout) }
+
+// ParseStamp reads a Stamp.
+func ParseStamp(s string) (time.Time, error) { return time.Parse(stampLayout, s) }
+
+// layout computes the remote paths of one backed-up folder.
+type layout struct {
+	device, name string // the device and the local folder's base name
+}
+
+func newLayout(remoteFolder string) layout {
+	device, name, _ := strings.Cut(remoteFolder, "/")
+	return layout{device: device, name: name}
+}
+
+// current is where rel's current copy lives.
+func (l layout) current(rel string) string { return path.Join(l.device, l.name, rel) }
+
+// versions is the folder holding every version of rel.
+func (l layout) versions(rel string) string {
+	return path.Join(l.device, metaDir, "versions", l.name, rel)
+}
+
+// version names one version: when its content became current (since), when
+// it stopped being current (superseded), and the file's extension so it
+// opens with the right program from a web page.
+func (l layout) version(rel, since, superseded string) string {
+	return path.Join(l.versions(rel), since+"~"+superseded+path.Ext(rel))
+}
+
+// catalogs is the folder of the folder's catalogs.
+func (l layout) catalogs() string { return path.Join(l.device, metaDir, "catalogs", l.name) }
+
+func (l layout) catalog(stamp string) string { return path.Join(l.catalogs(), stamp+".jsonl.gz") }
+
+// parseVersionName splits a version's file name into its stamps.
+func parseVersionName(name string) (since, superseded string, ok bool) {
+	since, rest, ok := strings.Cut(name, "~")
+	if !ok || len(rest) < len(stampLayout) {
+		return "", "", false
+	}
+	return since, rest[:len(stampLayout)], true
 }
 
 // ValidateDeviceName accepts a name usable as one path segment on any server.

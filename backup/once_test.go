@@ -24,6 +24,7 @@ func apacheClient(t *testing.T, srv *testenv.Apache, password string) *transport
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(c.Close) // before the server stops: it would wait on idle connections
 	return c
 }
 
@@ -64,11 +65,12 @@ func servers() map[string]func(t *testing.T) server {
 					if err != nil {
 						t.Fatal(err)
 					}
+					t.Cleanup(c.Close)
 					return c
 				},
 				dataDir: e.AreaDir(e.User, "backup"),
 				count:   func(m string) int { return int(e.Requests(m)) },
-				refused: func() int { return int(e.Requests("MKCOL")) }, // every MKCOL is refused with a wrong password
+				refused: func() int { return int(e.Refused()) },
 				pass:    e.AppsPassword,
 			}
 		},
@@ -98,17 +100,25 @@ func TestRunOnceEndToEnd(t *testing.T) {
 			if sum.Files != int64(len(files)) {
 				t.Errorf("summary says %d files, the tree has %d", sum.Files, len(files))
 			}
-			if len(sum.Skipped) != 1 || sum.Skipped[0].Path != "link-out" {
-				t.Errorf("the symbolic link should be skipped and reported, got %v", sum.Skipped)
+			if len(sum.Skipped) != 0 {
+				t.Errorf("nothing should be skipped: %v", sum.Skipped)
+			}
+			// The link is recorded in the catalog, not followed or uploaded.
+			cat := readCatalog(t, filepath.Join(srv.dataDir, sum.Catalog))
+			if link, ok := cat["link-out"]; !ok || link.Link != "/etc/passwd" {
+				t.Errorf("the catalog should record the symbolic link and its target: %+v", link)
+			}
+			if len(cat) != len(files)+1 {
+				t.Errorf("the catalog has %d entries for %d files and a link", len(cat), len(files))
 			}
 
 			// Compare on the server's own disk, not through the client.
 			os.Remove(filepath.Join(src, "link-out"))
 			n, size := testenv.AssertSameTree(t, src, filepath.Join(srv.dataDir, "laptop", "My Documents"))
-			t.Logf("compared %d files, %d bytes, on the server's data directory", n, size)
+			t.Logf("compared %d files, %d bytes, on the server's data directory; the pass took %v", n, size, sum.Duration)
 
-			if puts := srv.count("PUT"); puts != len(files) {
-				t.Errorf("%d PUT requests for %d files: every file should take exactly one", puts, len(files))
+			if puts := srv.count("PUT"); puts != len(files)+1 { // +1: the catalog
+				t.Errorf("%d PUT requests for %d files and a catalog: every file should take exactly one", puts, len(files))
 			}
 			var dirs int
 			filepath.WalkDir(src, func(_ string, d os.DirEntry, _ error) error {
@@ -117,7 +127,8 @@ func TestRunOnceEndToEnd(t *testing.T) {
 				}
 				return nil
 			})
-			if mkcols, want := srv.count("MKCOL"), dirs+1; mkcols != want { // +1 for the device folder
+			// +1 for the device folder, +3 for .kumo/catalogs/<folder>.
+			if mkcols, want := srv.count("MKCOL"), dirs+1+3; mkcols != want {
 				t.Errorf("%d MKCOL requests for %d folders: each folder should be created exactly once", mkcols, want)
 			}
 		})
@@ -158,7 +169,7 @@ func TestRunOnceRejectsBadInput(t *testing.T) {
 		opts backup.Options
 		want string
 	}{
-		{"missing folder", backup.Options{Root: filepath.Join(t.TempDir(), "nope"), Device: "pc"}, "cannot read the folder"},
+		{"missing folder", backup.Options{Root: filepath.Join(t.TempDir(), "nope"), Device: "pc"}, "is its drive connected"},
 		{"device with slash", backup.Options{Root: t.TempDir(), Device: "a/b"}, "contains a slash"},
 		{"filesystem root", backup.Options{Root: "/", Device: "pc"}, "choose a folder inside it"},
 	}
@@ -170,4 +181,23 @@ func TestRunOnceRejectsBadInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// readCatalog decodes a catalog from the server's disk, by path.
+func readCatalog(t *testing.T, file string) map[string]backup.CatalogEntry {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatalf("catalog: %v", err)
+	}
+	defer f.Close()
+	_, entries, err := backup.DecodeCatalog(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]backup.CatalogEntry{}
+	for _, e := range entries {
+		m[e.Path] = e
+	}
+	return m
 }

@@ -179,6 +179,10 @@ func (u *user) put(w http.ResponseWriter, r *http.Request, h *webdav.Handler) {
 			http.Error(w, "a collection exists at this path", http.StatusMethodNotAllowed)
 			return
 		}
+		if r.Header.Get("If-None-Match") == "*" {
+			http.Error(w, "the resource exists", http.StatusPreconditionFailed)
+			return
+		}
 		oldSize = st.Size()
 	}
 

@@ -53,6 +53,7 @@ type Server struct {
 	users map[string]*user
 
 	requests sync.Map // method -> *atomic.Int64
+	refused  atomic.Int64
 }
 
 // Start listens on loopback and serves until Close.
@@ -210,10 +211,14 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, rest bool)
 			}
 		}
 	}
+	s.refused.Add(1)
 	w.Header().Set("WWW-Authenticate", `Basic realm="InfiniCLOUD"`)
 	http.Error(w, "authentication required", http.StatusUnauthorized)
 	return nil
 }
+
+// Refused counts requests answered 401 since start.
+func (s *Server) Refused() int64 { return s.refused.Load() }
 
 type slogWriter struct{ log *slog.Logger }
 

@@ -247,6 +247,10 @@ type Body func() (io.ReadCloser, error)
 // Put uploads size bytes from open() to remotePath in one request with
 // Content-Length. It does not create parent folders.
 func (c *Client) Put(ctx context.Context, remotePath string, open Body, size int64) error {
+	return c.put(ctx, remotePath, open, size, nil)
+}
+
+func (c *Client) put(ctx context.Context, remotePath string, open Body, size int64, h http.Header) error {
 	first, err := open()
 	if err != nil {
 		return err
@@ -255,6 +259,9 @@ func (c *Client) Put(ctx context.Context, remotePath string, open Body, size int
 	if err != nil {
 		first.Close()
 		return fmt.Errorf("upload %s: %w", remotePath, err)
+	}
+	for k, v := range h {
+		req.Header[k] = v
 	}
 	req.ContentLength = size
 	req.GetBody = open

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -114,7 +116,8 @@ func runBackup(ctx context.Context, env Env, args []string) int {
 	}
 	defer client.Close()
 
-	sum, err := backup.RunOnce(ctx, client, backup.Options{Root: folder, Device: *device, Workers: *workers, Logger: logger})
+	sum, err := backup.RunOnce(ctx, client, backup.Options{Root: folder, Device: *device, Workers: *workers,
+		Logger: logger, IndexPath: indexPath(cfg.URL, cfg.User)})
 	if sum != nil {
 		printSummary(env.Stdout, client.URL(sum.Remote+"/"), sum)
 		logger.Info("backup finished", "folder", folder, "remote", client.URL(sum.Remote+"/"),
@@ -145,4 +148,11 @@ func startDemo(env Env) (*emulator.Server, emulator.Account, string, error) {
 	}
 	fmt.Fprintf(env.Stdout, "Demo: backing up to a local InfiniCLOUD emulator at %s\n", srv.URL)
 	return srv, acct, dir, nil
+}
+
+// indexPath is the local index of one account's area: a cache of what the
+// server holds, so it lives in the cache folder.
+func indexPath(serverURL, user string) string {
+	sum := sha256.Sum256([]byte(user + "\x00" + serverURL))
+	return filepath.Join(dataDir("index"), hex.EncodeToString(sum[:8])+".db")
 }

@@ -1,0 +1,357 @@
+package backup
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kumo-backup/kumo/transport"
+)
+
+var errChanged = errors.New("the file changed while it was being uploaded")
+
+func isNotFound(err error) bool {
+	var se *transport.StatusError
+	return errors.As(err, &se) && se.Code == http.StatusNotFound
+}
+
+// unknownSince labels server content whose upload time Kumo never knew.
+var unknownSince = Stamp(time.Unix(0, 0))
+
+func (r *run) dir(ctx context.Context, rel string) error {
+	if err := r.dirs.ensure(ctx, r.layout.current(rel)); err != nil {
+		return err
+	}
+	r.count(func(s *Summary) { s.Folders++ })
+	return nil
+}
+
+// upload sends a new or changed file. A server copy it replaces is first
+// kept as a version by a server-side MOVE.
+func (r *run) upload(ctx context.Context, rel string) error {
+	local := filepath.Join(r.opts.Root, filepath.FromSlash(rel))
+	before, err := os.Lstat(local)
+	if errors.Is(err, os.ErrNotExist) {
+		return errVanished
+	}
+	if err != nil {
+		return err
+	}
+	if !before.Mode().IsRegular() {
+		return errVanished // replaced by something else; the next pass sees what
+	}
+	remote := r.layout.current(rel)
+	if err := r.dirs.ensure(ctx, path.Dir(remote)); err != nil {
+		return err
+	}
+	old, known := r.ix.Get(r.folder, rel)
+	if known && !old.Vacated && old.Link == "" {
+		if err := r.vacate(ctx, rel, old); err != nil {
+			return err
+		}
+	}
+
+	r.track.begin(rel)
+	defer r.track.end(rel)
+	var body *hashingReader
+	open := func() (io.ReadCloser, error) {
+		f, err := os.Open(local)
+		if err != nil {
+			return nil, err
+		}
+		if body != nil { // a retry: forget what the failed try counted
+			r.track.bytesDone.Add(-body.n)
+		}
+		body = &hashingReader{f: f, h: sha256.New(), ctx: ctx, run: r}
+		return body, nil
+	}
+	put := r.remote.Put
+	if !known {
+		put = r.remote.PutNew // never replace a server copy the index does not know
+	}
+	err = put(ctx, remote, open, before.Size())
+	if errors.Is(err, transport.ErrExists) {
+		if err = r.vacateUnknown(ctx, rel); err == nil {
+			err = r.remote.Put(ctx, remote, open, before.Size())
+		}
+	}
+	if err != nil {
+		return err
+	}
+	after, err := os.Lstat(local)
+	sent := int64(0)
+	if body != nil {
+		sent = body.n
+	}
+	if err != nil || after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) || sent != before.Size() {
+		return errChanged // the torn copy is never recorded as good
+	}
+	en := localEntry(before)
+	en.SHA256 = hex.EncodeToString(body.sum())
+	en.Since = Stamp(r.now())
+	r.w.put(rel, en)
+	r.track.filesDone.Add(1)
+	r.changed.Add(1)
+	r.count(func(s *Summary) { s.Files++; s.Bytes += sent })
+	r.log.Debug("uploaded", "path", rel, "size", sent, "sha256", en.SHA256)
+	return nil
+}
+
+// vacate moves the server's current copy of rel into its versions. The
+// version's name is written to the index (synced) before the MOVE, so after
+// a crash the same name is used and no content is moved twice.
+func (r *run) vacate(ctx context.Context, rel string, old Entry) error {
+	name := old.Pending
+	if name == "" {
+		name = r.layout.version(rel, old.Since, Stamp(r.now()))
+		old.Pending = name
+		if err := r.ix.Put(r.folder, rel, old); err != nil {
+			return fmt.Errorf("recording the version about to be made: %w", err)
+		}
+	} else if done, err := r.remote.Exists(ctx, name); err != nil {
+		return err
+	} else if done {
+		return r.vacated(rel, old, name)
+	}
+	if err := r.dirs.ensure(ctx, path.Dir(name)); err != nil {
+		return err
+	}
+	err := r.remote.Move(ctx, r.layout.current(rel), name, false)
+	switch {
+	case err == nil:
+	case isNotFound(err):
+		// No current copy to keep (removed on the server by someone): nothing is lost.
+		old.Pending = ""
+		old.Vacated = true
+		r.w.put(rel, old)
+		return nil
+	default:
+		return err
+	}
+	return r.vacated(rel, old, name)
+}
+
+func (r *run) vacated(rel string, old Entry, name string) error {
+	_, superseded, _ := parseVersionName(path.Base(name))
+	old.Pending, old.Vacated = "", true
+	r.w.put(rel, old)
+	r.w.version(name, superseded)
+	r.changed.Add(1)
+	r.count(func(s *Summary) { s.Versioned++ })
+	return nil
+}
+
+// vacateUnknown keeps a server copy the index never knew (an earlier
+// install, a lost index) as a version before it is replaced.
+func (r *run) vacateUnknown(ctx context.Context, rel string) error {
+	return r.vacate(ctx, rel, Entry{Since: unknownSince})
+}
+
+// move renames a file on the server instead of uploading it again.
+func (r *run) move(ctx context.Context, m move) error {
+	to := r.layout.current(m.to)
+	if err := r.dirs.ensure(ctx, path.Dir(to)); err != nil {
+		return err
+	}
+	err := r.remote.Move(ctx, r.layout.current(m.from), to, false)
+	if errors.Is(err, transport.ErrExists) || isNotFound(err) {
+		// The server is not as the index says: fall back to the plain way.
+		old, _ := r.ix.Get(r.folder, m.from)
+		if err := r.remove(ctx, m.from, old); err != nil {
+			return err
+		}
+		return r.upload(ctx, m.to)
+	}
+	if err != nil {
+		return err
+	}
+	r.w.del(m.from)
+	r.w.put(m.to, m.entry)
+	r.changed.Add(1)
+	r.count(func(s *Summary) { s.Moved++ })
+	return nil
+}
+
+// remove handles a file deleted from the disk: its last content becomes a
+// version, kept on the server until retention ends, never deleted outright.
+func (r *run) remove(ctx context.Context, rel string, old Entry) error {
+	if old.Link == "" && !old.Vacated {
+		if err := r.vacate(ctx, rel, old); err != nil {
+			return err
+		}
+	}
+	r.w.del(rel)
+	r.changed.Add(1)
+	return nil
+}
+
+func (r *run) count(fn func(*Summary)) {
+	r.mu.Lock()
+	fn(r.sum)
+	r.mu.Unlock()
+}
+
+// hashingReader hashes and counts a file's bytes as they are uploaded, and
+// holds them while the engine is paused.
+type hashingReader struct {
+	f   *os.File
+	h   hash.Hash
+	n   int64
+	ctx context.Context
+	run *run
+}
+
+func (hr *hashingReader) Read(p []byte) (int, error) {
+	if err := hr.run.gate.wait(hr.ctx); err != nil {
+		return 0, err
+	}
+	n, err := hr.f.Read(p)
+	hr.h.Write(p[:n])
+	hr.n += int64(n)
+	hr.run.track.bytesDone.Add(int64(n))
+	return n, err
+}
+
+func (hr *hashingReader) Close() error { return hr.f.Close() }
+func (hr *hashingReader) sum() []byte  { return hr.h.Sum(nil) }
+
+// bootstrap fills an empty index from the server's latest catalog, so a new
+// or rebuilt index does not re-upload (or clobber) what the server has.
+func (e *Engine) bootstrap(ctx context.Context) error {
+	entries, err := latestCatalog(ctx, e.remote, e.layout)
+	if err != nil || len(entries) == 0 {
+		return err
+	}
+	w := newIndexWriter(e.ix, e.folder)
+	for _, c := range entries {
+		if validRel(c.Path) {
+			w.put(c.Path, Entry{Size: c.Size, MTime: c.MTime, Mode: c.Mode, SHA256: c.SHA256, Since: c.Since, Link: c.Link})
+		}
+	}
+	e.log.Info("index rebuilt from the server's catalog", "folder", e.folder, "files", len(entries))
+	return w.close()
+}
+
+// validRel accepts a catalog path only if it stays inside the folder.
+func validRel(p string) bool {
+	return p != "" && !strings.HasPrefix(p, "/") && !strings.Contains(p, "\\") && !strings.Contains(p, "\x00") &&
+		path.Clean(p) == p && p != ".." && !strings.HasPrefix(p, "../")
+}
+
+// writeCatalog records what the folder holds now, on the server.
+func (e *Engine) writeCatalog(ctx context.Context) (string, error) {
+	stamp := Stamp(e.now())
+	var entries []CatalogEntry
+	err := e.ix.ForEach(e.folder, func(rel string, en Entry) {
+		entries = append(entries, CatalogEntry{Path: rel, Size: en.Size, MTime: en.MTime, Mode: en.Mode,
+			SHA256: en.SHA256, Since: en.Since, Link: en.Link})
+	})
+	if err != nil {
+		return "", err
+	}
+	data, err := encodeCatalog(CatalogHeader{Kumo: CatalogVersion, Device: e.layout.device, Folder: e.layout.name, Time: stamp}, entries)
+	if err != nil {
+		return "", err
+	}
+	name := e.layout.catalog(stamp)
+	dirs := newDirCache(e.remote, e.ix.HasDir, func(d string) { _ = e.ix.apply([]change{{dir: d}}) })
+	if err := dirs.ensure(ctx, path.Dir(name)); err != nil {
+		return "", err
+	}
+	err = e.remote.Put(ctx, name, func() (io.ReadCloser, error) {
+		return io.NopCloser(strings.NewReader(string(data))), nil
+	}, int64(len(data)))
+	if err != nil {
+		return "", err
+	}
+	return name, e.ix.SetMeta(e.folder, "catalog", stamp)
+}
+
+// pruneEvery is how often retention runs.
+const pruneEvery = 24 * time.Hour
+
+// prune deletes versions and catalogs that retention no longer keeps.
+func (e *Engine) prune(ctx context.Context) (int, error) {
+	now := e.now()
+	if last, err := ParseStamp(e.ix.Meta(e.folder, "pruned")); err == nil && now.Sub(last) < pruneEvery {
+		return 0, nil
+	}
+	byFile := map[string][]string{}
+	for name := range e.ix.Versions(path.Join(e.layout.device, metaDir, "versions", e.layout.name) + "/") {
+		byFile[path.Dir(name)] = append(byFile[path.Dir(name)], name)
+	}
+	var gone []string
+	for _, names := range byFile {
+		gone = append(gone, e.expired(names, now)...)
+	}
+	for _, name := range gone {
+		if err := e.remote.Delete(ctx, name); err != nil {
+			return 0, err
+		}
+	}
+	if err := e.ix.ForgetVersions(gone); err != nil {
+		return 0, err
+	}
+	n := len(gone)
+
+	// Catalogs follow the same policy; the newest always stays.
+	infos, err := e.remote.List(ctx, e.layout.catalogs())
+	if err != nil && !isNotFound(err) {
+		return n, err
+	}
+	var catalogs []string
+	for _, fi := range infos {
+		if strings.HasSuffix(fi.Name(), ".jsonl.gz") {
+			catalogs = append(catalogs, fi.Name())
+		}
+	}
+	sort.Strings(catalogs)
+	if len(catalogs) > 1 {
+		old := catalogs[:len(catalogs)-1]
+		times := make([]time.Time, len(old))
+		for i, c := range old {
+			times[i], _ = ParseStamp(strings.TrimSuffix(c, ".jsonl.gz"))
+		}
+		for i, drop := range e.opts.Retention.prune(times, now) {
+			if drop {
+				if err := e.remote.Delete(ctx, path.Join(e.layout.catalogs(), old[i])); err != nil {
+					return n, err
+				}
+				n++
+			}
+		}
+	}
+	return n, e.ix.SetMeta(e.folder, "pruned", Stamp(now))
+}
+
+// expired picks the versions of one file that retention drops.
+func (e *Engine) expired(names []string, now time.Time) []string {
+	var kept []string
+	var times []time.Time
+	for _, n := range names {
+		_, superseded, ok := parseVersionName(path.Base(n))
+		t, err := ParseStamp(superseded)
+		if !ok || err != nil {
+			continue // not Kumo's naming: never delete what is not understood
+		}
+		kept, times = append(kept, n), append(times, t)
+	}
+	var gone []string
+	for i, drop := range e.opts.Retention.prune(times, now) {
+		if drop {
+			gone = append(gone, kept[i])
+		}
+	}
+	return gone
+}

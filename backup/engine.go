@@ -1,0 +1,355 @@
+// Package backup is Kumo's engine: the local index, the scanner, the worker
+// pool, the remote layout with versions and catalogs, and retention. It
+// never imports a UI toolkit: the same code runs under the desktop app and
+// from the command line.
+package backup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kumo-backup/kumo/transport"
+)
+
+// Remote is what the engine needs from a WebDAV area.
+type Remote interface {
+	// Mkdir creates one folder; an existing folder is not an error.
+	Mkdir(ctx context.Context, remotePath string) error
+	// Put uploads exactly size bytes in one request, replacing any file;
+	// open is called again for each retry and must start from the beginning.
+	Put(ctx context.Context, remotePath string, open transport.Body, size int64) error
+	// PutNew is Put that answers transport.ErrExists instead of replacing.
+	PutNew(ctx context.Context, remotePath string, open transport.Body, size int64) error
+	// Move renames on the server; an existing destination is transport.ErrExists.
+	Move(ctx context.Context, from, to string, overwrite bool) error
+	Delete(ctx context.Context, remotePath string) error
+	Get(ctx context.Context, remotePath string) (io.ReadCloser, error)
+	Exists(ctx context.Context, remotePath string) (bool, error)
+	List(ctx context.Context, dir string) ([]os.FileInfo, error)
+}
+
+// Options configures the engine for one local folder.
+type Options struct {
+	Root      string // local folder to back up
+	Device    string // this computer's name: the first path segment on the server
+	Workers   int    // parallel uploads; 4 when zero
+	IndexPath string // the local index file; a throwaway one when empty
+	Retention Retention
+	Now       func() time.Time // time.Now when nil; tests inject a clock
+	Logger    *slog.Logger
+	// OnProgress receives snapshots while a pass runs, and a last one with Done.
+	OnProgress func(Progress)
+}
+
+// FileError is one path that was not backed up, and why.
+type FileError struct {
+	Path string // relative to the backed-up folder
+	Err  error
+}
+
+func (e FileError) Error() string { return e.Path + ": " + e.Err.Error() }
+
+// Summary is the outcome of a pass.
+type Summary struct {
+	Remote    string // the folder on the server, relative to the area root
+	Files     int64  // files uploaded
+	Folders   int64  // folders created
+	Bytes     int64  // bytes uploaded
+	Moved     int64  // renames done with a server-side MOVE
+	Versioned int64  // earlier contents kept as versions
+	Unchanged int64  // files already on the server
+	Catalog   string // the catalog written, if any
+	Pruned    int    // versions and catalogs removed by retention
+	Duration  time.Duration
+	Skipped   []FileError // left out on purpose (special files)
+	Failed    []FileError // could not be backed up this time
+}
+
+// ErrFolderMissing means the folder to back up is not there: perhaps its
+// drive is not mounted. Its backups are left untouched.
+var ErrFolderMissing = errors.New("the folder is not there (is its drive connected?); its backups on the server are left as they are")
+
+// Engine backs up one local folder to one remote folder.
+type Engine struct {
+	remote Remote
+	opts   Options
+	folder string // remote folder, also the index's key for this folder
+	layout layout
+	ix     *Index
+	ownIx  string // throwaway index file to remove on Close
+	gate   *gate
+	now    func() time.Time
+	log    *slog.Logger
+}
+
+// New prepares an engine; Close releases its index.
+func New(remote Remote, opts Options) (*Engine, error) {
+	folder, err := RemoteFolder(opts.Device, opts.Root)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 4
+	}
+	if opts.Retention == (Retention{}) {
+		opts.Retention = DefaultRetention
+	}
+	e := &Engine{remote: remote, opts: opts, folder: folder, layout: newLayout(folder), gate: newGate(), now: opts.Now, log: opts.Logger}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	path := opts.IndexPath
+	if path == "" {
+		dir, err := os.MkdirTemp("", "kumo-index-")
+		if err != nil {
+			return nil, err
+		}
+		path, e.ownIx = filepath.Join(dir, "index.db"), dir
+	}
+	if e.ix, err = OpenIndex(path); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Close releases the index.
+func (e *Engine) Close() error {
+	err := e.ix.Close()
+	if e.ownIx != "" {
+		os.RemoveAll(e.ownIx)
+	}
+	return err
+}
+
+// Pause holds uploads (mid-file too) until Resume.
+func (e *Engine) Pause() { e.gate.pause() }
+
+// Resume lets a paused engine go on.
+func (e *Engine) Resume() { e.gate.resume() }
+
+// Paused reports whether the engine is paused.
+func (e *Engine) Paused() bool { return e.gate.isPaused() }
+
+// RunOnce backs up opts.Root in one pass with a fresh engine.
+func RunOnce(ctx context.Context, remote Remote, opts Options) (*Summary, error) {
+	e, err := New(remote, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer e.Close()
+	return e.Pass(ctx)
+}
+
+// Pass compares the folder with the index and brings the server up to
+// date: uploads, renames, versions of what changed or went away, a catalog
+// when anything changed, and retention. A failing file is recorded in
+// Summary.Failed and the rest go on; an error that concerns every file
+// (refused password, full account, untrusted server) stops the pass.
+func (e *Engine) Pass(ctx context.Context) (*Summary, error) {
+	start := time.Now()
+	sum := &Summary{Remote: e.folder}
+	if st, err := os.Stat(e.opts.Root); err != nil || !st.IsDir() {
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("cannot read the folder to back up: %w", err)
+		}
+		return nil, fmt.Errorf("%s: %w", e.opts.Root, ErrFolderMissing)
+	}
+	if e.ix.Count(e.folder) == 0 {
+		if err := e.bootstrap(ctx); err != nil {
+			if f := fatal(err); f != nil {
+				return nil, f
+			}
+			return nil, fmt.Errorf("reading the last catalog from the server: %w", err)
+		}
+	}
+	p, err := e.scan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sum.Skipped, sum.Failed = p.skipped, p.failed
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	r := &run{Engine: e, sum: sum, cancel: cancel, w: newIndexWriter(e.ix, e.folder),
+		track: newTracker(int64(len(p.uploads)), p.bytes)}
+	r.dirs = newDirCache(e.remote, e.ix.HasDir, r.w.dir)
+	stopProgress := r.reportProgress()
+
+	for rel, en := range p.meta {
+		r.w.put(rel, en)
+	}
+	jobs := make(chan func(), e.opts.Workers*4)
+	var wg sync.WaitGroup
+	for range e.opts.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				if e.gate.wait(ctx) == nil && ctx.Err() == nil {
+					j()
+				}
+			}
+		}()
+	}
+	queue := func(rel string, fn func() error) {
+		jobs <- func() { r.finish(rel, fn()) }
+	}
+	for _, rel := range p.dirs {
+		queue(rel, func() error { return r.dir(ctx, rel) })
+	}
+	for _, m := range p.moves {
+		queue(m.to, func() error { return r.move(ctx, m) })
+	}
+	for rel, en := range p.deletes {
+		queue(rel, func() error { return r.remove(ctx, rel, en) })
+	}
+	for _, rel := range p.uploads {
+		queue(rel, func() error { return r.upload(ctx, rel) })
+	}
+	close(jobs)
+	wg.Wait()
+	// Files that changed while they were read get one more try now.
+	for _, rel := range r.takeRetries() {
+		if ctx.Err() == nil {
+			r.finish(rel, r.upload(ctx, rel))
+		}
+	}
+	for _, rel := range r.takeRetries() {
+		r.fail(rel, errors.New("the file kept changing while it was being uploaded; it will be backed up on the next pass"))
+	}
+	werr := r.w.close()
+	stopProgress()
+	sum.Unchanged = p.unchanged
+	sum.Duration = time.Since(start)
+
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return sum, cause
+	}
+	if ctx.Err() != nil {
+		return sum, ctx.Err()
+	}
+	if werr != nil {
+		return sum, fmt.Errorf("recording the backup in the local index: %w", werr)
+	}
+	changed := r.changed.Load() > 0 || len(p.meta) > 0
+	if changed || e.ix.Meta(e.folder, "catalog") == "" {
+		if sum.Catalog, err = e.writeCatalog(ctx); err != nil {
+			if f := fatal(err); f != nil {
+				return sum, f
+			}
+			return sum, fmt.Errorf("writing the catalog: %w", err)
+		}
+	}
+	if sum.Pruned, err = e.prune(ctx); err != nil {
+		e.log.Warn("retention", "err", err)
+	}
+	return sum, nil
+}
+
+// run is the state of one pass.
+type run struct {
+	*Engine
+	sum     *Summary
+	cancel  context.CancelCauseFunc
+	w       *indexWriter
+	track   *tracker
+	dirs    *dirCache
+	changed atomic.Int64
+
+	mu      sync.Mutex
+	retries []string
+}
+
+// finish sorts a job's error: per-file, retry later, or fatal for the pass.
+func (r *run) finish(rel string, err error) {
+	switch {
+	case err == nil:
+		return
+	case errors.Is(err, errChanged):
+		r.mu.Lock()
+		r.retries = append(r.retries, rel)
+		r.mu.Unlock()
+		return
+	case errors.Is(err, errVanished):
+		r.mu.Lock()
+		r.sum.Skipped = append(r.sum.Skipped, FileError{rel, err})
+		r.mu.Unlock()
+		return
+	}
+	if f := fatal(err); f != nil {
+		r.cancel(f)
+		return
+	}
+	r.fail(rel, err)
+}
+
+// fatal explains an error that concerns every file, or returns nil for one
+// that concerns a single file.
+func fatal(err error) error {
+	switch transport.Classify(err) {
+	case transport.ClassAuth:
+		return fmt.Errorf("the server refused the user name or password: %w", err)
+	case transport.ClassQuota:
+		return fmt.Errorf("the account is full; free space or upgrade the plan, then back up again: %w", err)
+	case transport.ClassSetup:
+		return fmt.Errorf("cannot connect securely to the server: %w", err)
+	}
+	return nil
+}
+
+func (r *run) fail(rel string, err error) {
+	r.log.Warn("not backed up", "path", rel, "err", err)
+	r.track.errors.Add(1)
+	r.mu.Lock()
+	r.sum.Failed = append(r.sum.Failed, FileError{rel, err})
+	r.mu.Unlock()
+}
+
+func (r *run) takeRetries() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.retries
+	r.retries = nil
+	return out
+}
+
+// reportProgress sends snapshots every half second until stopped.
+func (r *run) reportProgress() (stop func()) {
+	if r.opts.OnProgress == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(500 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				r.opts.OnProgress(r.track.snapshot(r.gate.isPaused()))
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
+		last := r.track.snapshot(false)
+		last.Done = true
+		r.opts.OnProgress(last)
+	}
+}

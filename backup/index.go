@@ -1,0 +1,214 @@
+package backup
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Entry is what the index knows of one path: the local metadata it had when
+// the server confirmed its content, and where that content is.
+type Entry struct {
+	Size   int64  `json:"s"`
+	MTime  int64  `json:"m"` // nanoseconds since the epoch
+	Inode  uint64 `json:"i,omitempty"`
+	Mode   uint32 `json:"p"`
+	SHA256 string `json:"h,omitempty"`
+	// Since stamps when this content became current on the server; with
+	// SHA256 it identifies the content in catalogs and version names.
+	Since string `json:"t"`
+	Link  string `json:"l,omitempty"` // a symbolic link's target: recorded, not uploaded
+	// Pending names the version a MOVE is about to create: written (and
+	// synced) before the MOVE, so a crash cannot make two versions of it.
+	Pending string `json:"v,omitempty"`
+	// Vacated means the server's current copy was moved into the versions:
+	// nothing at the path is vouched for until the next upload is confirmed.
+	Vacated bool `json:"x,omitempty"`
+}
+
+func (e Entry) sameMeta(o Entry) bool {
+	return e.Size == o.Size && e.MTime == o.MTime && e.Mode == o.Mode && e.Link == o.Link &&
+		(e.Inode == 0 || o.Inode == 0 || e.Inode == o.Inode)
+}
+
+// Index is the local record of what the server holds, in a bbolt file. It
+// is a cache: losing it costs a rescan and hashing, never data.
+type Index struct {
+	db *bolt.DB
+}
+
+var (
+	bucketFiles    = []byte("files")    // folder \x00 rel -> Entry
+	bucketDirs     = []byte("dirs")     // remote folder path -> ""
+	bucketVersions = []byte("versions") // remote version path -> superseded stamp
+	bucketMeta     = []byte("meta")     // folder \x00 key -> value
+)
+
+// ErrIndexBusy means another Kumo process holds the index.
+var ErrIndexBusy = errors.New("another Kumo is already backing up this folder (its index is in use): wait for it to finish or stop it")
+
+// OpenIndex opens (creating) the index at path.
+func OpenIndex(path string) (*Index, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("cannot create the index folder: %w", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, ErrIndexBusy
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the index %s (delete it to start afresh; nothing on the server is lost): %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketFiles, bucketDirs, bucketVersions, bucketMeta} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Index{db: db}, nil
+}
+
+// Close releases the index.
+func (ix *Index) Close() error { return ix.db.Close() }
+
+func fileKey(folder, rel string) []byte { return []byte(folder + "\x00" + rel) }
+
+// Get returns the entry of rel in folder.
+func (ix *Index) Get(folder, rel string) (Entry, bool) {
+	var e Entry
+	var ok bool
+	_ = ix.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketFiles).Get(fileKey(folder, rel)); v != nil {
+			ok = json.Unmarshal(v, &e) == nil
+		}
+		return nil
+	})
+	return e, ok
+}
+
+// ForEach calls fn for every entry of folder.
+func (ix *Index) ForEach(folder string, fn func(rel string, e Entry)) error {
+	prefix := []byte(folder + "\x00")
+	return ix.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketFiles).Cursor()
+		for k, v := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, v = c.Next() {
+			var e Entry
+			if json.Unmarshal(v, &e) == nil {
+				fn(string(k[len(prefix):]), e)
+			}
+		}
+		return nil
+	})
+}
+
+// Count returns how many entries folder has.
+func (ix *Index) Count(folder string) int {
+	n := 0
+	_ = ix.ForEach(folder, func(string, Entry) { n++ })
+	return n
+}
+
+// change is one index update; apply runs a batch of them in one transaction.
+type change struct {
+	folder, rel string
+	entry       *Entry // nil deletes
+	dir         string // a remote folder now known to exist
+	version     string // a version created, with stamp as its superseded time
+	stamp       string
+}
+
+func (ix *Index) apply(changes []change) error {
+	return ix.db.Update(func(tx *bolt.Tx) error {
+		files, dirs, versions := tx.Bucket(bucketFiles), tx.Bucket(bucketDirs), tx.Bucket(bucketVersions)
+		for _, c := range changes {
+			var err error
+			switch {
+			case c.dir != "":
+				err = dirs.Put([]byte(c.dir), nil)
+			case c.version != "":
+				err = versions.Put([]byte(c.version), []byte(c.stamp))
+			case c.entry == nil:
+				err = files.Delete(fileKey(c.folder, c.rel))
+			default:
+				var v []byte
+				if v, err = json.Marshal(c.entry); err == nil {
+					err = files.Put(fileKey(c.folder, c.rel), v)
+				}
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Put records one entry durably at once (for write-ahead intents).
+func (ix *Index) Put(folder, rel string, e Entry) error {
+	return ix.apply([]change{{folder: folder, rel: rel, entry: &e}})
+}
+
+// HasDir reports whether a remote folder is known to exist.
+func (ix *Index) HasDir(dir string) bool {
+	var ok bool
+	_ = ix.db.View(func(tx *bolt.Tx) error {
+		ok = tx.Bucket(bucketDirs).Get([]byte(dir)) != nil
+		return nil
+	})
+	return ok
+}
+
+// Versions returns the versions recorded under prefix with their superseded stamps.
+func (ix *Index) Versions(prefix string) map[string]string {
+	out := map[string]string{}
+	_ = ix.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketVersions).Cursor()
+		for k, v := c.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix); k, v = c.Next() {
+			out[string(k)] = string(v)
+		}
+		return nil
+	})
+	return out
+}
+
+// ForgetVersions drops version records (after retention deleted them).
+func (ix *Index) ForgetVersions(paths []string) error {
+	return ix.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketVersions)
+		for _, p := range paths {
+			if err := b.Delete([]byte(p)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Meta reads a per-folder setting such as the last catalog's stamp.
+func (ix *Index) Meta(folder, key string) string {
+	var v string
+	_ = ix.db.View(func(tx *bolt.Tx) error {
+		v = string(tx.Bucket(bucketMeta).Get([]byte(folder + "\x00" + key)))
+		return nil
+	})
+	return v
+}
+
+// SetMeta writes a per-folder setting.
+func (ix *Index) SetMeta(folder, key, value string) error {
+	return ix.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put([]byte(folder+"\x00"+key), []byte(value))
+	})
+}
