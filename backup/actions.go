@@ -19,7 +19,7 @@ import (
 	"github.com/kumo-backup/kumo/transport"
 )
 
-var errChanged = errors.New("the file changed while it was being uploaded")
+var errChanged = transport.ErrSourceChanged
 
 func isNotFound(err error) bool {
 	var se *transport.StatusError
@@ -56,7 +56,8 @@ func (r *run) upload(ctx context.Context, rel string) error {
 		return err
 	}
 	old, known := r.ix.Get(r.folder, rel)
-	if known && !old.Vacated && old.Link == "" {
+	torn := r.isTorn(rel) // this pass already put a torn copy there: replace it
+	if known && !old.Vacated && old.Link == "" && !torn {
 		if err := r.vacate(ctx, rel, old); err != nil {
 			return err
 		}
@@ -73,14 +74,18 @@ func (r *run) upload(ctx context.Context, rel string) error {
 		if body != nil { // a retry: forget what the failed try counted
 			r.track.bytesDone.Add(-body.n)
 		}
-		body = &hashingReader{f: f, h: sha256.New(), ctx: ctx, run: r}
+		body = &hashingReader{f: f, h: sha256.New(), ctx: ctx, run: r, limit: before.Size()}
 		return body, nil
 	}
 	put := r.remote.Put
-	if !known {
+	if !known && !torn {
 		put = r.remote.PutNew // never replace a server copy the index does not know
 	}
 	err = put(ctx, remote, open, before.Size())
+	if errors.Is(err, errChanged) {
+		r.markTorn(rel)
+		return errChanged
+	}
 	if errors.Is(err, transport.ErrExists) {
 		if err = r.vacateUnknown(ctx, rel); err == nil {
 			err = r.remote.Put(ctx, remote, open, before.Size())
@@ -95,6 +100,7 @@ func (r *run) upload(ctx context.Context, rel string) error {
 		sent = body.n
 	}
 	if err != nil || after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) || sent != before.Size() {
+		r.markTorn(rel)
 		return errChanged // the torn copy is never recorded as good
 	}
 	en := localEntry(before)
@@ -196,30 +202,53 @@ func (r *run) remove(ctx context.Context, rel string, old Entry) error {
 	return nil
 }
 
+func (r *run) markTorn(rel string) {
+	r.mu.Lock()
+	r.torn[rel] = true
+	r.mu.Unlock()
+}
+
+func (r *run) isTorn(rel string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.torn[rel]
+}
+
 func (r *run) count(fn func(*Summary)) {
 	r.mu.Lock()
 	fn(r.sum)
 	r.mu.Unlock()
 }
 
-// hashingReader hashes and counts a file's bytes as they are uploaded, and
-// holds them while the engine is paused.
+// hashingReader hashes and counts a file's bytes as they are uploaded, stops
+// at the size announced in Content-Length (growth is caught by the stat
+// after the upload), and holds while the engine is paused.
 type hashingReader struct {
-	f   *os.File
-	h   hash.Hash
-	n   int64
-	ctx context.Context
-	run *run
+	f     *os.File
+	h     hash.Hash
+	n     int64
+	limit int64
+	ctx   context.Context
+	run   *run
 }
 
 func (hr *hashingReader) Read(p []byte) (int, error) {
 	if err := hr.run.gate.wait(hr.ctx); err != nil {
 		return 0, err
 	}
+	if hr.n >= hr.limit {
+		return 0, io.EOF
+	}
+	if rest := hr.limit - hr.n; int64(len(p)) > rest {
+		p = p[:rest]
+	}
 	n, err := hr.f.Read(p)
 	hr.h.Write(p[:n])
 	hr.n += int64(n)
 	hr.run.track.bytesDone.Add(int64(n))
+	if err == io.EOF && hr.n < hr.limit {
+		err = errChanged // the file shrank
+	}
 	return n, err
 }
 

@@ -181,7 +181,7 @@ func (e *Engine) Pass(ctx context.Context) (*Summary, error) {
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	r := &run{Engine: e, sum: sum, cancel: cancel, w: newIndexWriter(e.ix, e.folder),
+	r := &run{Engine: e, sum: sum, cancel: cancel, w: newIndexWriter(e.ix, e.folder), torn: map[string]bool{},
 		track: newTracker(int64(len(p.uploads)), p.bytes)}
 	r.dirs = newDirCache(e.remote, e.ix.HasDir, r.w.dir)
 	stopProgress := r.reportProgress()
@@ -269,6 +269,7 @@ type run struct {
 
 	mu      sync.Mutex
 	retries []string
+	torn    map[string]bool // paths whose server copy this pass left torn
 }
 
 // finish sorts a job's error: per-file, retry later, or fatal for the pass.

@@ -114,7 +114,7 @@ func (e *Engine) scan(ctx context.Context) (*plan, error) {
 			case old.sameMeta(cur):
 				p.unchanged++
 			case old.Size == cur.Size && old.SHA256 != "":
-				sum, err := hashFile(abs)
+				sum, err := HashFile(abs)
 				if err != nil {
 					p.failed = append(p.failed, FileError{rel, err})
 					return nil
@@ -179,7 +179,7 @@ func (e *Engine) renamedFrom(rel string, cur Entry, missing map[string]Entry) (s
 	if len(sameSize) == 0 || cur.Size == 0 {
 		return "", Entry{}, false
 	}
-	sum, err := hashFile(filepath.Join(e.opts.Root, filepath.FromSlash(rel)))
+	sum, err := HashFile(filepath.Join(e.opts.Root, filepath.FromSlash(rel)))
 	if err != nil {
 		return "", Entry{}, false
 	}
@@ -192,7 +192,8 @@ func (e *Engine) renamedFrom(rel string, cur Entry, missing map[string]Entry) (s
 	return "", Entry{}, false
 }
 
-func hashFile(path string) (string, error) {
+// HashFile returns the hex SHA-256 of a file's content.
+func HashFile(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err

@@ -64,6 +64,9 @@ func Classify(err error) Class {
 		}
 		return ClassFile
 	}
+	if errors.Is(err, ErrSourceChanged) {
+		return ClassFile
+	}
 	if permanent(err) {
 		return ClassSetup
 	}

@@ -151,8 +151,12 @@ func permanent(err error) bool {
 	)
 	return errors.As(err, &unknownCA) || errors.As(err, &invalidCert) || errors.As(err, &hostname) ||
 		errors.As(err, &record) || errors.As(err, &alert) || errors.As(err, &verify) ||
-		errors.Is(err, ErrDigestOnly) || errors.Is(err, ErrPinMismatch)
+		errors.Is(err, ErrDigestOnly) || errors.Is(err, ErrPinMismatch) || errors.Is(err, ErrSourceChanged)
 }
+
+// ErrSourceChanged is returned by an upload body whose file shrank while it
+// was read: sending it again now would not help.
+var ErrSourceChanged = errors.New("the file changed while it was being uploaded")
 
 // notConnected reports a failure to open the connection at all.
 func notConnected(err error) bool {
