@@ -27,10 +27,12 @@ type user struct {
 	areas map[string]*webdav.Handler
 	used  int64
 	dirty bool // used must be recounted (after DELETE, MOVE or COPY)
+	onPut func(user, area, path string, size int64)
 }
 
-func newUser(dataDir string, acct Account) (*user, error) {
+func newUser(dataDir string, acct Account, onPut func(user, area, path string, size int64)) (*user, error) {
 	u := &user{
+		onPut: onPut,
 		acct:  acct,
 		root:  filepath.Join(dataDir, acct.User),
 		areas: make(map[string]*webdav.Handler),
@@ -238,6 +240,9 @@ func (u *user) put(w http.ResponseWriter, r *http.Request, h *webdav.Handler) {
 	}
 	if info, err := os.Stat(full); err == nil {
 		w.Header().Set("ETag", fmt.Sprintf(`"%x%x"`, info.ModTime().UnixNano(), info.Size()))
+	}
+	if u.onPut != nil {
+		u.onPut(u.acct.User, strings.Trim(h.Prefix, "/"), name, n)
 	}
 	if existed {
 		w.WriteHeader(http.StatusNoContent)

@@ -36,6 +36,8 @@ type Config struct {
 	Cert     *certs.Cert       // generated when nil
 	Now      func() time.Time  // the server's clock, for signed requests
 	Logger   *slog.Logger
+	// OnPut, when set, is told of every upload stored whole (tests count them).
+	OnPut func(user, area, path string, size int64)
 }
 
 // Server is a running emulator.
@@ -124,7 +126,7 @@ func (s *Server) AddAccount(a Account) error {
 	if err := a.validate(); err != nil {
 		return err
 	}
-	u, err := newUser(s.cfg.DataDir, a)
+	u, err := newUser(s.cfg.DataDir, a, s.cfg.OnPut)
 	if err != nil {
 		return err
 	}
