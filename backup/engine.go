@@ -42,6 +42,7 @@ type Options struct {
 	Device    string // this computer's name: the first path segment on the server
 	Workers   int    // parallel uploads; 4 when zero
 	IndexPath string // the local index file; a throwaway one when empty
+	Index     *Index // an index already open (shared by engines); wins over IndexPath
 	Retention Retention
 	Now       func() time.Time // time.Now when nil; tests inject a clock
 	Logger    *slog.Logger
@@ -79,15 +80,16 @@ var ErrFolderMissing = errors.New("the folder is not there (is its drive connect
 
 // Engine backs up one local folder to one remote folder.
 type Engine struct {
-	remote Remote
-	opts   Options
-	folder string // remote folder, also the index's key for this folder
-	layout layout
-	ix     *Index
-	ownIx  string // throwaway index file to remove on Close
-	gate   *gate
-	now    func() time.Time
-	log    *slog.Logger
+	remote  Remote
+	opts    Options
+	folder  string // remote folder, also the index's key for this folder
+	layout  layout
+	ix      *Index
+	closeIx bool   // the engine opened the index and closes it
+	ownIx   string // throwaway index file to remove on Close
+	gate    *gate
+	now     func() time.Time
+	log     *slog.Logger
 }
 
 // New prepares an engine; Close releases its index.
@@ -109,6 +111,10 @@ func New(remote Remote, opts Options) (*Engine, error) {
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
+	if opts.Index != nil {
+		e.ix = opts.Index
+		return e, nil
+	}
 	path := opts.IndexPath
 	if path == "" {
 		dir, err := os.MkdirTemp("", "kumo-index-")
@@ -120,11 +126,15 @@ func New(remote Remote, opts Options) (*Engine, error) {
 	if e.ix, err = OpenIndex(path); err != nil {
 		return nil, err
 	}
+	e.closeIx = true
 	return e, nil
 }
 
-// Close releases the index.
+// Close releases the index if the engine opened it.
 func (e *Engine) Close() error {
+	if !e.closeIx {
+		return nil
+	}
 	err := e.ix.Close()
 	if e.ownIx != "" {
 		os.RemoveAll(e.ownIx)

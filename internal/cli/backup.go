@@ -24,6 +24,7 @@ func runBackup(ctx context.Context, env Env, args []string) int {
 	user := fs.String("user", "", "Connection ID (your user ID)")
 	device := fs.String("device", defaultDevice(), "name of this computer on the server")
 	workers := fs.Int("workers", 4, "parallel uploads")
+	limit := fs.Int64("limit-upload", 0, "upload limit in KiB/s (0: none)")
 	caFile := fs.String("ca-file", "", "PEM file of a certificate authority to trust instead of the system's (self-hosted servers)")
 	passwordFile := fs.String("password-file", "", "read the password from this file (mode 0600) instead of the keyring or KUMO_PASSWORD")
 	verbose := fs.Bool("v", false, "log every request")
@@ -57,7 +58,7 @@ func runBackup(ctx context.Context, env Env, args []string) int {
 		cfg = transport.Config{URL: srv.URL + "backup/", User: acct.User, Password: acct.AppsPassword, RootCAs: srv.Pool()}
 		defer fmt.Fprintf(env.Stdout, "The demo server keeps its files in %s\n", filepath.Join(dir, acct.User, "backup"))
 	case !*once:
-		fmt.Fprintln(env.Stderr, "kumo backup: add --once: this version backs up once and exits (continuous backup is `kumo daemon`, not built yet)")
+		fmt.Fprintln(env.Stderr, "kumo backup: add --once to back up once and exit; `kumo daemon` keeps backing up")
 		return 2
 	case *serverURL != "" || *user != "":
 		if *serverURL == "" || *user == "" {
@@ -108,7 +109,7 @@ func runBackup(ctx context.Context, env Env, args []string) int {
 		}
 	}
 	logger := newLogger(env.Stderr, *verbose, cfg.User, cfg.Password)
-	cfg.Connections, cfg.UserAgent, cfg.Logger = *workers, "Kumo/"+env.Build.Version, logger
+	cfg.Connections, cfg.UserAgent, cfg.Logger, cfg.UploadLimit = *workers, "Kumo/"+env.Build.Version, logger, *limit<<10
 	client, err := transport.New(cfg)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "kumo backup: %v\n", err)

@@ -37,6 +37,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"backup", "back up a folder to a WebDAV server (or to a local demo server)", runBackup},
+		{"daemon", "keep backing up folders, headless, until stopped", runDaemon},
 		{"login", "sign in once: check the account and keep its password in the system keyring", runLogin},
 		{"logout", "sign out: remove the password from the keyring", runLogout},
 		{"status", "show the account, this device, storage use, and check the connection", runStatus},

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/internal/cli"
 	"github.com/kumo-backup/kumo/internal/testenv"
 )
@@ -202,4 +203,49 @@ func TestLoginWithoutKeyring(t *testing.T) {
 	if code, out, errOut := run(t, nil, "backup", "--once", "--password-file", pwFile, src); code != 0 {
 		t.Fatalf("backup with --password-file: %d\n%s\n%s", code, out, errOut)
 	}
+}
+
+// The daemon backs up now and again every interval, and stops cleanly.
+func TestDaemon(t *testing.T) {
+	config, _ := isolate(t)
+	e := testenv.StartEmulator(t)
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	os.WriteFile(caFile, e.Cert.CertPEM, 0o644)
+	cfg := &account.Config{Account: &account.Account{Service: account.InfiniCLOUD, URL: e.DAVURL("backup"), User: e.User, Device: "srv", CAFile: caFile}}
+	if err := cfg.Save(filepath.Join(config, "kumo", "config.json")); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(t.TempDir(), "www")
+	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 30, MaxSize: 1 << 10, Seed: 13, MaxDepth: 2})
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- cli.Run(ctx, cli.Env{Stdout: out, Stderr: out, Getenv: func(k string) string {
+			return map[string]string{"KUMO_PASSWORD": e.AppsPassword}[k]
+		}}, []string{"daemon", "--every", "200ms", src})
+	}()
+	server := filepath.Join(e.AreaDir(e.User, "backup"), "srv", "www")
+	waitFor := func(p string) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			if _, err := os.Stat(p); err == nil {
+				return
+			}
+		}
+		t.Fatalf("%s never reached the server:\n%s", p, out.String())
+	}
+	waitFor(filepath.Join(server, "empty.txt"))
+	os.WriteFile(filepath.Join(src, "new.txt"), []byte("made while the daemon runs"), 0o644)
+	waitFor(filepath.Join(server, "new.txt"))
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("daemon exited %d:\n%s", code, out.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the daemon did not stop")
+	}
+	testenv.AssertSameTree(t, src, server)
 }

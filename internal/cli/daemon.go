@@ -1,0 +1,120 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/kumo-backup/kumo/account"
+	"github.com/kumo-backup/kumo/backup"
+	"github.com/kumo-backup/kumo/transport"
+)
+
+// runDaemon backs up folders headless until stopped: a pass over each
+// folder now, then again every --every. SIGUSR1 pauses, SIGUSR2 resumes.
+func runDaemon(ctx context.Context, env Env, args []string) int {
+	fs := flag.NewFlagSet("kumo daemon", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	every := fs.Duration("every", 15*time.Minute, "time between backup passes")
+	workers := fs.Int("workers", 4, "parallel uploads")
+	limit := fs.Int64("limit-upload", 0, "upload limit in KiB/s (0: none)")
+	passwordFile := fs.String("password-file", "", "read the password from this file (mode 0600) instead of the keyring")
+	verbose := fs.Bool("v", false, "log every request")
+	fs.Usage = func() {
+		fmt.Fprintln(env.Stderr, "Usage: kumo daemon [flags] FOLDER...\n\nBacks up the folders with the account of `kumo login` until stopped\n(Ctrl-C or SIGTERM); SIGUSR1 pauses and SIGUSR2 resumes.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() == 0 || *every <= 0 {
+		fs.Usage()
+		return 2
+	}
+	conf, _, code := loadConfig(env)
+	if conf == nil {
+		return code
+	}
+	if conf.Account == nil {
+		fmt.Fprintln(env.Stderr, "kumo daemon: not signed in: run `kumo login` first")
+		return 2
+	}
+	acct := *conf.Account
+	secrets, err := account.LoadSecrets(acct, account.SecretSource{Getenv: env.Getenv, PasswordFile: *passwordFile})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "kumo daemon: %v\n", err)
+		return 1
+	}
+	roots, err := account.LoadCAFile(acct.CAFile)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "kumo daemon: %v\n", err)
+		return 1
+	}
+	logger := newLogger(env.Stderr, *verbose, acct.User, secrets.Password, secrets.APIKey)
+	client, err := transport.New(transport.Config{URL: acct.URL, User: acct.User, Password: secrets.Password, RootCAs: roots,
+		Connections: *workers, UploadLimit: *limit << 10, UserAgent: "Kumo/" + env.Build.Version, Logger: logger})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "kumo daemon: %v\n", err)
+		return 1
+	}
+	defer client.Close()
+	ix, err := backup.OpenIndex(indexPath(acct.URL, acct.User))
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "kumo daemon: %v\n", err)
+		return 1
+	}
+	defer ix.Close()
+
+	var engines []*backup.Engine
+	for _, folder := range fs.Args() {
+		e, err := backup.New(client, backup.Options{Root: folder, Device: acct.Device, Workers: *workers, Index: ix, Logger: logger})
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "kumo daemon: %s: %v\n", folder, err)
+			return 1
+		}
+		defer e.Close()
+		engines = append(engines, e)
+	}
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, syscall.SIGUSR1, syscall.SIGUSR2)
+	defer signal.Stop(signals)
+	logger.Info("daemon started", "folders", fs.Args(), "every", *every)
+	fmt.Fprintf(env.Stdout, "Backing up %d folders to %s every %v; Ctrl-C stops.\n", len(engines), acct.URL, *every)
+	for {
+		for i, e := range engines {
+			sum, err := e.Pass(ctx)
+			if ctx.Err() != nil {
+				fmt.Fprintln(env.Stdout, "Stopped.")
+				return 0
+			}
+			if sum != nil {
+				printSummary(env.Stdout, client.URL(sum.Remote+"/"), sum)
+			}
+			if err != nil {
+				fmt.Fprintf(env.Stderr, "kumo daemon: %s: %s\n", fs.Arg(i), client.Redact(err.Error()))
+			}
+		}
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(env.Stdout, "Stopped.")
+			return 0
+		case s := <-signals:
+			for _, e := range engines {
+				if s == syscall.SIGUSR1 {
+					e.Pause()
+				} else {
+					e.Resume()
+				}
+			}
+		case <-time.After(*every):
+		}
+	}
+}
