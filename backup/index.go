@@ -10,6 +10,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Entry is what the index knows of one path: the local metadata it had when
@@ -59,7 +60,7 @@ func OpenIndex(path string) (*Index, error) {
 		return nil, fmt.Errorf("cannot create the index folder: %w", err)
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, ErrIndexBusy
 	}
 	if err != nil {

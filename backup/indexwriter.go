@@ -17,7 +17,6 @@ type indexWriter struct {
 	pending []change
 	err     error
 	wake    chan struct{}
-	flushed chan chan error
 	stop    chan struct{}
 	done    chan struct{}
 }
@@ -28,8 +27,7 @@ const (
 )
 
 func newIndexWriter(ix *Index, folder string) *indexWriter {
-	w := &indexWriter{ix: ix, folder: folder, wake: make(chan struct{}, 1),
-		flushed: make(chan chan error), stop: make(chan struct{}), done: make(chan struct{})}
+	w := &indexWriter{ix: ix, folder: folder, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go w.loop()
 	return w
 }
@@ -79,20 +77,11 @@ func (w *indexWriter) loop() {
 			w.commit()
 		case <-w.wake:
 			w.commit()
-		case reply := <-w.flushed:
-			reply <- w.commit()
 		case <-w.stop:
 			w.commit()
 			return
 		}
 	}
-}
-
-// flush commits everything added so far and reports the first failure.
-func (w *indexWriter) flush() error {
-	reply := make(chan error)
-	w.flushed <- reply
-	return <-reply
 }
 
 func (w *indexWriter) close() error {
