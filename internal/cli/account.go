@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,6 +21,38 @@ import (
 
 // APIKeyEnv gives the optional REST API key without a command-line argument.
 const APIKeyEnv = "KUMO_API_KEY"
+
+// session is the signed-in account with its secrets, ready to connect.
+type session struct {
+	cfg     *account.Config
+	path    string
+	acct    account.Account
+	secrets account.Secrets
+	roots   *x509.CertPool
+}
+
+// signedIn loads the saved account, its secrets and trusted CAs, or prints
+// why it cannot and returns the exit code.
+func signedIn(env Env, cmd, passwordFile string) (*session, int) {
+	cfg, path, code := loadConfig(env)
+	if cfg == nil {
+		return nil, code
+	}
+	if cfg.Account == nil {
+		fmt.Fprintf(env.Stderr, "%s: not signed in: run `kumo login` first (or try `kumo backup --demo FOLDER`)\n", cmd)
+		return nil, 2
+	}
+	s := &session{cfg: cfg, path: path, acct: *cfg.Account}
+	var err error
+	if s.secrets, err = account.LoadSecrets(s.acct, account.SecretSource{Getenv: env.Getenv, PasswordFile: passwordFile}); err == nil {
+		s.roots, err = account.LoadCAFile(s.acct.CAFile)
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "%s: %v\n", cmd, err)
+		return nil, 1
+	}
+	return s, 0
+}
 
 func loadConfig(env Env) (*account.Config, string, int) {
 	path, err := account.DefaultConfigPath()
@@ -215,24 +248,15 @@ func runStatus(ctx context.Context, env Env, args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	cfg, _, code := loadConfig(env)
-	if cfg == nil {
+	s, code := signedIn(env, "kumo status", *passwordFile)
+	if s == nil {
 		return code
 	}
-	if cfg.Account == nil {
-		fmt.Fprintln(env.Stdout, "Not signed in: run `kumo login`, or try `kumo backup --demo FOLDER`.")
-		return 1
-	}
-	acct := *cfg.Account
+	acct := s.acct
 	fmt.Fprintf(env.Stdout, "Account:  %s on %s (%s)\nDevice:   %s\nBackups:  %s%s/\nLog file: %s\n",
 		acct.User, acct.Host(), acct.Service, acct.Device, acct.URL, acct.Device, LogPath())
-	secrets, err := account.LoadSecrets(acct, account.SecretSource{Getenv: env.Getenv, PasswordFile: *passwordFile})
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "kumo status: %v\n", err)
-		return 1
-	}
-	logger := newLogger(env.Stderr, false, acct.User, secrets.Password, secrets.APIKey)
-	st, err := account.Check(ctx, acct, secrets, account.Options{Logger: logger, MachineID: cfg.MachineID})
+	logger := newLogger(env.Stderr, false, acct.User, s.secrets.Password, s.secrets.APIKey)
+	st, err := account.Check(ctx, acct, s.secrets, account.Options{RootCAs: s.roots, Logger: logger, MachineID: s.cfg.MachineID})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "Connection: %v\n", err)
 		return 1
@@ -261,22 +285,13 @@ func runRenameDevice(ctx context.Context, env Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "kumo rename-device: %v\n", err)
 		return 2
 	}
-	cfg, path, code := loadConfig(env)
-	if cfg == nil {
+	s, code := signedIn(env, "kumo rename-device", "")
+	if s == nil {
 		return code
 	}
-	if cfg.Account == nil {
-		fmt.Fprintln(env.Stderr, "kumo rename-device: not signed in: run `kumo login` first")
-		return 1
-	}
-	acct := *cfg.Account
-	secrets, err := account.LoadSecrets(acct, account.SecretSource{Getenv: env.Getenv})
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "kumo rename-device: %v\n", err)
-		return 1
-	}
-	opts := account.Options{Logger: newLogger(env.Stderr, false, acct.User, secrets.Password, secrets.APIKey), MachineID: cfg.MachineID}
-	c, err := account.Connect(acct, secrets, opts)
+	acct := s.acct
+	opts := account.Options{RootCAs: s.roots, Logger: newLogger(env.Stderr, false, acct.User, s.secrets.Password, s.secrets.APIKey), MachineID: s.cfg.MachineID}
+	c, err := account.Connect(acct, s.secrets, opts)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "kumo rename-device: %v\n", err)
 		return 1
@@ -287,8 +302,8 @@ func runRenameDevice(ctx context.Context, env Env, args []string) int {
 		return 1
 	}
 	old := acct.Device
-	cfg.Account.Device = newName
-	if err := cfg.Save(path); err != nil {
+	s.cfg.Account.Device = newName
+	if err := s.cfg.Save(s.path); err != nil {
 		fmt.Fprintf(env.Stderr, "kumo rename-device: the folder was renamed on the server, but the settings could not be saved: %v\n", err)
 		return 1
 	}

@@ -84,28 +84,13 @@ func runBackup(ctx context.Context, env Env, args []string) int {
 		}
 		cfg = transport.Config{URL: *serverURL, User: *user, Password: password, RootCAs: roots}
 	default:
-		conf, _, code := loadConfig(env)
-		if conf == nil {
+		s, code := signedIn(env, "kumo backup", *passwordFile)
+		if s == nil {
 			return code
 		}
-		if conf.Account == nil {
-			fmt.Fprintln(env.Stderr, "kumo backup: not signed in: run `kumo login` first, give --url and --user, or try --demo")
-			return 2
-		}
-		acct := *conf.Account
-		secrets, err := account.LoadSecrets(acct, account.SecretSource{Getenv: env.Getenv, PasswordFile: *passwordFile})
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "kumo backup: %v\n", err)
-			return 1
-		}
-		roots, err := account.LoadCAFile(acct.CAFile)
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "kumo backup: %v\n", err)
-			return 1
-		}
-		cfg = transport.Config{URL: acct.URL, User: acct.User, Password: secrets.Password, RootCAs: roots}
+		cfg = transport.Config{URL: s.acct.URL, User: s.acct.User, Password: s.secrets.Password, RootCAs: s.roots}
 		if !deviceSet {
-			*device = acct.Device
+			*device = s.acct.Device
 		}
 	}
 	logger := newLogger(env.Stderr, *verbose, cfg.User, cfg.Password)

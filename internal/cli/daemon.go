@@ -10,7 +10,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/backup"
 	"github.com/kumo-backup/kumo/transport"
 )
@@ -39,27 +38,13 @@ func runDaemon(ctx context.Context, env Env, args []string) int {
 		fs.Usage()
 		return 2
 	}
-	conf, _, code := loadConfig(env)
-	if conf == nil {
+	s, code := signedIn(env, "kumo daemon", *passwordFile)
+	if s == nil {
 		return code
 	}
-	if conf.Account == nil {
-		fmt.Fprintln(env.Stderr, "kumo daemon: not signed in: run `kumo login` first")
-		return 2
-	}
-	acct := *conf.Account
-	secrets, err := account.LoadSecrets(acct, account.SecretSource{Getenv: env.Getenv, PasswordFile: *passwordFile})
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "kumo daemon: %v\n", err)
-		return 1
-	}
-	roots, err := account.LoadCAFile(acct.CAFile)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "kumo daemon: %v\n", err)
-		return 1
-	}
-	logger := newLogger(env.Stderr, *verbose, acct.User, secrets.Password, secrets.APIKey)
-	client, err := transport.New(transport.Config{URL: acct.URL, User: acct.User, Password: secrets.Password, RootCAs: roots,
+	acct := s.acct
+	logger := newLogger(env.Stderr, *verbose, acct.User, s.secrets.Password, s.secrets.APIKey)
+	client, err := transport.New(transport.Config{URL: acct.URL, User: acct.User, Password: s.secrets.Password, RootCAs: s.roots,
 		Connections: *workers, UploadLimit: *limit << 10, UserAgent: "Kumo/" + env.Build.Version, Logger: logger})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "kumo daemon: %v\n", err)
