@@ -169,3 +169,36 @@ func sha256Hex(b []byte) string {
 }
 
 var _ = io.EOF
+
+// A crash after the version MOVE but before the index noted it: the next
+// pass puts the current copy back even though the local file is unchanged.
+func TestUnfinishedVersionMoveIsSettled(t *testing.T) {
+	srv := servers()["emulator"](t)
+	src := filepath.Join(t.TempDir(), "Docs")
+	writeFile(t, src, "note.txt", "v1")
+	index := filepath.Join(t.TempDir(), "index.db")
+	client := srv.client(t, srv.pass)
+	opts := backup.Options{Root: src, Device: "pc", IndexPath: index}
+	if _, err := backup.RunOnce(context.Background(), client, opts); err != nil {
+		t.Fatal(err)
+	}
+	// What a crash leaves: the intent recorded, the MOVE done, nothing after.
+	ix, _ := backup.OpenIndex(index)
+	en, _ := ix.Get("pc/Docs", "note.txt")
+	en.Pending = "pc/.kumo/versions/Docs/note.txt/" + en.Since + "~20260101T000000.000Z.txt"
+	ix.Put("pc/Docs", "note.txt", en)
+	ix.Close()
+	for _, d := range []string{"pc/.kumo/versions", "pc/.kumo/versions/Docs", "pc/.kumo/versions/Docs/note.txt"} {
+		client.Mkdir(context.Background(), d)
+	}
+	if err := client.Move(context.Background(), "pc/Docs/note.txt", en.Pending, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := backup.RunOnce(context.Background(), client, opts); err != nil {
+		t.Fatal(err)
+	}
+	testenv.AssertSameTree(t, src, filepath.Join(srv.dataDir, "pc", "Docs"))
+	if got := versionsOf(t, filepath.Join(srv.dataDir, "pc", ".kumo", "versions", "Docs"), "note.txt"); len(got) != 1 {
+		t.Errorf("versions after settling: %q, want exactly the one the crash made", got)
+	}
+}

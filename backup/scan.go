@@ -109,7 +109,9 @@ func (e *Engine) scan(ctx context.Context) (*plan, error) {
 			switch {
 			case !known:
 				fresh = append(fresh, newFile{rel, cur})
-			case old.Vacated || old.Link != "":
+			case old.Vacated || old.Link != "" || old.Pending != "":
+				// Nothing confirmed is on the server now, or a crash left a
+				// version move unfinished: upload settles it either way.
 				p.addUpload(rel, cur.Size)
 			case old.sameMeta(cur):
 				p.unchanged++

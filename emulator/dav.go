@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -119,7 +120,18 @@ func (u *user) serveDAV(w http.ResponseWriter, r *http.Request, area string) {
 	case http.MethodPut:
 		u.put(w, r, h)
 		return
-	case http.MethodDelete, "MOVE", "COPY":
+	case "MOVE", "COPY":
+		// RFC 4918 9.8.5/9.9.4: a missing destination parent is 409, where
+		// x/net/webdav answers 403.
+		if d, err := url.Parse(r.Header.Get("Destination")); err == nil && strings.HasPrefix(d.Path, h.Prefix+"/") {
+			parent := filepath.Dir(filepath.Join(string(h.FileSystem.(*propFS).Dir), filepath.FromSlash(clean(strings.TrimPrefix(d.Path, h.Prefix)))))
+			if st, err := os.Stat(parent); err != nil || !st.IsDir() {
+				http.Error(w, "the destination's parent collection does not exist", http.StatusConflict)
+				return
+			}
+		}
+		defer u.markDirty()
+	case http.MethodDelete:
 		defer u.markDirty()
 	case "PROPFIND", "PROPPATCH":
 		if !validXMLBody(w, r) {
