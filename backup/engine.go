@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/kumo-backup/kumo/transport"
+	"github.com/kumo-backup/kumo/watcher"
 )
 
 // Remote is what the engine needs from a WebDAV area.
@@ -38,11 +39,12 @@ type Remote interface {
 
 // Options configures the engine for one local folder.
 type Options struct {
-	Root      string // local folder to back up
-	Device    string // this computer's name: the first path segment on the server
-	Workers   int    // parallel uploads; 4 when zero
-	IndexPath string // the local index file; a throwaway one when empty
-	Index     *Index // an index already open (shared by engines); wins over IndexPath
+	Root      string          // local folder to back up
+	Filter    *watcher.Filter // what is left out; watcher.DefaultIgnores when nil
+	Device    string          // this computer's name: the first path segment on the server
+	Workers   int             // parallel uploads; 4 when zero
+	IndexPath string          // the local index file; a throwaway one when empty
+	Index     *Index          // an index already open (shared by engines); wins over IndexPath
 	Retention Retention
 	Now       func() time.Time // time.Now when nil; tests inject a clock
 	Logger    *slog.Logger
@@ -88,6 +90,8 @@ type Engine struct {
 	closeIx bool   // the engine opened the index and closes it
 	ownIx   string // throwaway index file to remove on Close
 	gate    *gate
+	filter  *watcher.Filter
+	resumed chan struct{} // tells a watching engine to rescan after a pause
 	now     func() time.Time
 	log     *slog.Logger
 }
@@ -104,7 +108,11 @@ func New(remote Remote, opts Options) (*Engine, error) {
 	if opts.Retention == (Retention{}) {
 		opts.Retention = DefaultRetention
 	}
-	e := &Engine{remote: remote, opts: opts, folder: folder, layout: newLayout(folder), gate: newGate(), now: opts.Now, log: opts.Logger}
+	e := &Engine{remote: remote, opts: opts, folder: folder, layout: newLayout(folder), gate: newGate(),
+		filter: opts.Filter, resumed: make(chan struct{}, 1), now: opts.Now, log: opts.Logger}
+	if e.filter == nil {
+		e.filter = watcher.NewFilter()
+	}
 	if e.now == nil {
 		e.now = time.Now
 	}
@@ -145,8 +153,14 @@ func (e *Engine) Close() error {
 // Pause holds uploads (mid-file too) until Resume.
 func (e *Engine) Pause() { e.gate.pause() }
 
-// Resume lets a paused engine go on.
-func (e *Engine) Resume() { e.gate.resume() }
+// Resume lets a paused engine go on (a watching engine rescans then).
+func (e *Engine) Resume() {
+	e.gate.resume()
+	select {
+	case e.resumed <- struct{}{}:
+	default:
+	}
+}
 
 // Paused reports whether the engine is paused.
 func (e *Engine) Paused() bool { return e.gate.isPaused() }
@@ -167,6 +181,15 @@ func RunOnce(ctx context.Context, remote Remote, opts Options) (*Summary, error)
 // Summary.Failed and the rest go on; an error that concerns every file
 // (refused password, full account, untrusted server) stops the pass.
 func (e *Engine) Pass(ctx context.Context) (*Summary, error) {
+	return e.pass(ctx, scope{all: true})
+}
+
+// Sync is a pass over only what a watcher reported.
+func (e *Engine) Sync(ctx context.Context, b watcher.Batch) (*Summary, error) {
+	return e.pass(ctx, scope{paths: b.Paths, dirs: b.Rescan})
+}
+
+func (e *Engine) pass(ctx context.Context, sc scope) (*Summary, error) {
 	start := time.Now()
 	sum := &Summary{Remote: e.folder}
 	if st, err := os.Stat(e.opts.Root); err != nil || !st.IsDir() {
@@ -183,7 +206,7 @@ func (e *Engine) Pass(ctx context.Context) (*Summary, error) {
 			return nil, fmt.Errorf("reading the last catalog from the server: %w", err)
 		}
 	}
-	p, err := e.scan(ctx)
+	p, err := e.scan(ctx, sc)
 	if err != nil {
 		return nil, err
 	}

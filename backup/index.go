@@ -101,13 +101,29 @@ func (ix *Index) Get(folder, rel string) (Entry, bool) {
 
 // ForEach calls fn for every entry of folder.
 func (ix *Index) ForEach(folder string, fn func(rel string, e Entry)) error {
-	prefix := []byte(folder + "\x00")
+	return ix.forEachPrefix(folder, "", fn)
+}
+
+// forEachUnder calls fn for rel itself and every entry below it.
+func (ix *Index) forEachUnder(folder, rel string, fn func(rel string, e Entry)) error {
+	if rel == "." || rel == "" {
+		return ix.ForEach(folder, fn)
+	}
+	if e, ok := ix.Get(folder, rel); ok {
+		fn(rel, e)
+	}
+	return ix.forEachPrefix(folder, rel+"/", fn)
+}
+
+func (ix *Index) forEachPrefix(folder, relPrefix string, fn func(rel string, e Entry)) error {
+	base := []byte(folder + "\x00")
+	prefix := append(append([]byte{}, base...), relPrefix...)
 	return ix.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketFiles).Cursor()
 		for k, v := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, v = c.Next() {
 			var e Entry
 			if json.Unmarshal(v, &e) == nil {
-				fn(string(k[len(prefix):]), e)
+				fn(string(k[len(base):]), e)
 			}
 		}
 		return nil

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 )
 
 // plan is what a pass must do, worked out from metadata alone (plus hashes
@@ -37,118 +38,209 @@ func localEntry(info fs.FileInfo) Entry {
 	return Entry{Size: info.Size(), MTime: info.ModTime().UnixNano(), Mode: uint32(info.Mode()), Inode: inode(info)}
 }
 
-// scan compares the folder with the index. It reads file contents only to
-// hash files whose metadata changed but size did not, or that may be
-// renamed copies of missing ones.
-func (e *Engine) scan(ctx context.Context) (*plan, error) {
-	p := &plan{meta: map[string]Entry{}, deletes: map[string]Entry{}}
-	seen := map[string]bool{}
-	index := map[string]Entry{}
-	if err := e.ix.ForEach(e.folder, func(rel string, en Entry) { index[rel] = en }); err != nil {
-		return nil, err
-	}
-	type newFile struct {
-		rel   string
-		entry Entry
-	}
-	var fresh []newFile
+// scope is what a pass looks at: everything, or the paths a watcher
+// reported and the folders it asked to rescan.
+type scope struct {
+	all   bool
+	paths []string
+	dirs  []string
+}
 
-	err := filepath.WalkDir(e.opts.Root, func(abs string, d fs.DirEntry, err error) error {
-		if ctx.Err() != nil {
-			return ctx.Err()
+type newFile struct {
+	rel   string
+	entry Entry
+}
+
+// scanner builds a plan; one visit function serves full and scoped scans.
+type scanner struct {
+	e     *Engine
+	all   bool // a full pass: every index entry is in scope
+	p     *plan
+	index map[string]Entry // the index entries in scope
+	seen  map[string]bool
+	dirs  map[string]bool
+	fresh []newFile
+}
+
+// scan compares the folder (or the part in scope) with the index. It reads
+// file contents only to hash files whose metadata changed but size did not,
+// or that may be renamed copies of missing ones.
+func (e *Engine) scan(ctx context.Context, sc scope) (*plan, error) {
+	s := &scanner{e: e, all: sc.all, p: &plan{meta: map[string]Entry{}, deletes: map[string]Entry{}},
+		index: map[string]Entry{}, seen: map[string]bool{}, dirs: map[string]bool{}}
+	load := func(rel string, en Entry) { s.index[rel] = en }
+	walk := []string{"."}
+	if sc.all {
+		if err := e.ix.ForEach(e.folder, load); err != nil {
+			return nil, err
 		}
-		rel, relErr := filepath.Rel(e.opts.Root, abs)
-		if relErr != nil {
-			return relErr
-		}
-		rel = filepath.ToSlash(rel)
-		if err != nil {
-			if rel == "." {
-				return err
+	} else {
+		walk = sc.dirs
+		for _, rel := range append(append([]string{}, sc.dirs...), sc.paths...) {
+			if err := e.ix.forEachUnder(e.folder, rel, load); err != nil {
+				return nil, err
 			}
-			p.failed = append(p.failed, FileError{rel, fmt.Errorf("cannot read: %w", err)})
-			if d != nil && d.IsDir() {
-				// Its files are unknown, not gone: keep them off the delete list.
-				for r := range index {
-					if len(r) > len(rel) && r[:len(rel)+1] == rel+"/" {
-						seen[r] = true
-					}
+		}
+		for _, rel := range sc.paths {
+			abs := filepath.Join(e.opts.Root, filepath.FromSlash(rel))
+			info, err := os.Lstat(abs)
+			switch {
+			case err != nil: // gone: its index entries are missing below
+			case info.IsDir():
+				walk = append(walk, rel)
+			default:
+				if err := s.visit(ctx, abs, fs.FileInfoToDirEntry(info), nil); err != nil {
+					return nil, err
 				}
-				return filepath.SkipDir
 			}
-			return nil
 		}
+	}
+	for _, rel := range walk {
+		err := filepath.WalkDir(filepath.Join(e.opts.Root, filepath.FromSlash(rel)), func(abs string, d fs.DirEntry, err error) error {
+			return s.visit(ctx, abs, d, err)
+		})
+		if err != nil && !(rel != "." && errors.Is(err, fs.ErrNotExist)) {
+			return nil, err
+		}
+	}
+	return s.finish(), nil
+}
+
+func (s *scanner) visit(ctx context.Context, abs string, d fs.DirEntry, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	e, p := s.e, s.p
+	rel, relErr := filepath.Rel(e.opts.Root, abs)
+	if relErr != nil {
+		return relErr
+	}
+	rel = filepath.ToSlash(rel)
+	if err != nil {
 		if rel == "." {
+			return err
+		}
+		p.failed = append(p.failed, FileError{rel, fmt.Errorf("cannot read: %w", err)})
+		if d != nil && d.IsDir() {
+			s.keepUnder(rel) // its files are unknown, not gone
+			return filepath.SkipDir
+		}
+		return nil
+	}
+	if rel == "." || s.seen[rel] {
+		return nil
+	}
+	if e.filter.Ignored(rel, d.IsDir()) {
+		// Left out from now on; what the server has of it stays as it is.
+		s.seen[rel] = true
+		if d.IsDir() {
+			s.keepUnder(rel)
+			return filepath.SkipDir
+		}
+		return nil
+	}
+	info, err := d.Info()
+	if err != nil { // vanished between listing and stat
+		return nil
+	}
+	old, known := s.index[rel]
+	switch t := d.Type(); {
+	case t.IsDir():
+		if !s.dirs[rel] && !e.ix.HasDir(e.layout.current(rel)) {
+			s.dirs[rel] = true
+			p.dirs = append(p.dirs, rel)
+		}
+	case t&fs.ModeSymlink != 0:
+		s.seen[rel] = true
+		target, err := os.Readlink(abs)
+		if err != nil {
+			p.failed = append(p.failed, FileError{rel, err})
 			return nil
 		}
-		info, err := d.Info()
-		if err != nil { // vanished between listing and stat
-			return nil
+		cur := localEntry(info)
+		cur.Link, cur.Since = target, Stamp(e.now())
+		if !known || old.Link != target {
+			p.meta[rel] = cur // recorded for restore, never followed
 		}
-		old, known := index[rel]
-		switch t := d.Type(); {
-		case t.IsDir():
-			if !e.ix.HasDir(e.layout.current(rel)) {
-				p.dirs = append(p.dirs, rel)
-			}
-		case t&fs.ModeSymlink != 0:
-			seen[rel] = true
-			target, err := os.Readlink(abs)
+	case t.IsRegular():
+		s.seen[rel] = true
+		cur := localEntry(info)
+		switch {
+		case !known:
+			s.fresh = append(s.fresh, newFile{rel, cur})
+		case old.Vacated || old.Link != "" || old.Pending != "":
+			// Nothing confirmed is on the server now, or a crash left a
+			// version move unfinished: upload settles it either way.
+			p.addUpload(rel, cur.Size)
+		case old.sameMeta(cur):
+			p.unchanged++
+		case old.Size == cur.Size && old.SHA256 != "":
+			sum, err := HashFile(abs)
 			if err != nil {
 				p.failed = append(p.failed, FileError{rel, err})
 				return nil
 			}
-			cur := localEntry(info)
-			cur.Link, cur.Since = target, Stamp(e.now())
-			if !known || old.Link != target {
-				p.meta[rel] = cur // recorded for restore, never followed
-			}
-		case t.IsRegular():
-			seen[rel] = true
-			cur := localEntry(info)
-			switch {
-			case !known:
-				fresh = append(fresh, newFile{rel, cur})
-			case old.Vacated || old.Link != "" || old.Pending != "":
-				// Nothing confirmed is on the server now, or a crash left a
-				// version move unfinished: upload settles it either way.
-				p.addUpload(rel, cur.Size)
-			case old.sameMeta(cur):
-				p.unchanged++
-			case old.Size == cur.Size && old.SHA256 != "":
-				sum, err := HashFile(abs)
-				if err != nil {
-					p.failed = append(p.failed, FileError{rel, err})
-					return nil
-				}
-				if sum == old.SHA256 { // touched, not changed
-					cur.SHA256, cur.Since = old.SHA256, old.Since
-					p.meta[rel] = cur
-				} else {
-					p.addUpload(rel, cur.Size)
-				}
-			default:
+			if sum == old.SHA256 { // touched, not changed
+				cur.SHA256, cur.Since = old.SHA256, old.Since
+				p.meta[rel] = cur
+			} else {
 				p.addUpload(rel, cur.Size)
 			}
 		default:
-			p.skipped = append(p.skipped, FileError{rel, fmt.Errorf("special file (%s), not backed up", t.Type())})
+			p.addUpload(rel, cur.Size)
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	default:
+		p.skipped = append(p.skipped, FileError{rel, fmt.Errorf("special file (%s), not backed up", t.Type())})
 	}
+	return nil
+}
 
-	// What the index has and the disk does not is gone, or renamed.
+// findMovedIn adds to missing the out-of-scope entries a new file was moved
+// from: same inode, and the old path gone from the disk. A watcher may
+// report the two halves of a move in different batches.
+func (s *scanner) findMovedIn(missing map[string]Entry) {
+	inodes := map[uint64]bool{}
+	for _, f := range s.fresh {
+		if f.entry.Inode != 0 {
+			inodes[f.entry.Inode] = true
+		}
+	}
+	if len(inodes) == 0 || s.all {
+		return
+	}
+	_ = s.e.ix.ForEach(s.e.folder, func(rel string, en Entry) {
+		if _, inScope := s.index[rel]; inScope || !inodes[en.Inode] {
+			return
+		}
+		if _, err := os.Lstat(filepath.Join(s.e.opts.Root, filepath.FromSlash(rel))); errors.Is(err, fs.ErrNotExist) {
+			missing[rel] = en
+		}
+	})
+}
+
+// keepUnder marks every indexed path under dir as seen: not to be deleted.
+func (s *scanner) keepUnder(dir string) {
+	for r := range s.index {
+		if strings.HasPrefix(r, dir+"/") {
+			s.seen[r] = true
+		}
+	}
+}
+
+// finish pairs new files with missing ones (renames); the rest of the
+// missing are deletions.
+func (s *scanner) finish() *plan {
+	p := s.p
 	missing := map[string]Entry{}
-	for rel, en := range index {
-		if !seen[rel] {
+	for rel, en := range s.index {
+		if !s.seen[rel] {
 			missing[rel] = en
 		}
 	}
-	sort.Slice(fresh, func(i, j int) bool { return fresh[i].rel < fresh[j].rel })
-	for _, f := range fresh {
-		if from, en, ok := e.renamedFrom(f.rel, f.entry, missing); ok {
+	s.findMovedIn(missing)
+	sort.Slice(s.fresh, func(i, j int) bool { return s.fresh[i].rel < s.fresh[j].rel })
+	for _, f := range s.fresh {
+		if from, en, ok := s.e.renamedFrom(f.rel, f.entry, missing); ok {
 			f.entry.SHA256, f.entry.Since = en.SHA256, en.Since
 			p.moves = append(p.moves, move{from: from, to: f.rel, entry: f.entry})
 			delete(missing, from)
@@ -157,7 +249,7 @@ func (e *Engine) scan(ctx context.Context) (*plan, error) {
 		p.addUpload(f.rel, f.entry.Size)
 	}
 	p.deletes = missing
-	return p, nil
+	return p
 }
 
 func (p *plan) addUpload(rel string, size int64) {

@@ -292,13 +292,16 @@ func (w *Watcher) forget(rel string) {
 func (w *Watcher) due(now time.Time) (Batch, time.Time) {
 	var b Batch
 	var next time.Time
+	// Paths settling within a moment of each other go together: the two
+	// halves of a rename must reach the engine in one batch.
+	soon := now.Add(w.opts.Quiet / 4)
 	take := func(set map[string]*pending, out *[]string) {
 		for rel, p := range set {
 			at := p.last.Add(w.opts.Quiet)
 			if cap := p.first.Add(w.opts.MaxDelay); cap.Before(at) {
 				at = cap
 			}
-			if !at.After(now) {
+			if !at.After(soon) {
 				*out = append(*out, rel)
 				delete(set, rel)
 			} else if next.IsZero() || at.Before(next) {

@@ -205,7 +205,7 @@ func TestLoginWithoutKeyring(t *testing.T) {
 	}
 }
 
-// The daemon backs up now and again every interval, and stops cleanly.
+// The daemon backs up now and every change as it happens, and stops cleanly.
 func TestDaemon(t *testing.T) {
 	config, _ := isolate(t)
 	e := testenv.StartEmulator(t)
@@ -223,7 +223,7 @@ func TestDaemon(t *testing.T) {
 	go func() {
 		done <- cli.Run(ctx, cli.Env{Stdout: out, Stderr: out, Getenv: func(k string) string {
 			return map[string]string{"KUMO_PASSWORD": e.AppsPassword}[k]
-		}}, []string{"daemon", "--every", "200ms", src})
+		}}, []string{"daemon", "--quiet", "100ms", src})
 	}()
 	server := filepath.Join(e.AreaDir(e.User, "backup"), "srv", "www")
 	waitFor := func(p string) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -15,11 +16,13 @@ import (
 )
 
 // runDaemon backs up folders headless until stopped: a pass over each
-// folder now, then again every --every. SIGUSR1 pauses, SIGUSR2 resumes.
+// folder now, then every change as it settles, and a full rescan every
+// --every. SIGUSR1 pauses, SIGUSR2 resumes.
 func runDaemon(ctx context.Context, env Env, args []string) int {
 	fs := flag.NewFlagSet("kumo daemon", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	every := fs.Duration("every", 15*time.Minute, "time between backup passes")
+	every := fs.Duration("every", 6*time.Hour, "time between full rescans (changes are backed up as they happen)")
+	quiet := fs.Duration("quiet", time.Second, "how long a file must stay unchanged before it is uploaded")
 	workers := fs.Int("workers", 4, "parallel uploads")
 	limit := fs.Int64("limit-upload", 0, "upload limit in KiB/s (0: none)")
 	passwordFile := fs.String("password-file", "", "read the password from this file (mode 0600) instead of the keyring")
@@ -71,24 +74,40 @@ func runDaemon(ctx context.Context, env Env, args []string) int {
 	signals := make(chan os.Signal, 2)
 	signal.Notify(signals, syscall.SIGUSR1, syscall.SIGUSR2)
 	defer signal.Stop(signals)
-	logger.Info("daemon started", "folders", fs.Args(), "every", *every)
-	fmt.Fprintf(env.Stdout, "Backing up %d folders to %s every %v; Ctrl-C stops.\n", len(engines), acct.URL, *every)
-	for {
-		for i, e := range engines {
-			sum, err := e.Pass(ctx)
-			if ctx.Err() != nil {
-				fmt.Fprintln(env.Stdout, "Stopped.")
-				return 0
-			}
-			if sum != nil {
-				printSummary(env.Stdout, client.URL(sum.Remote+"/"), sum)
-			}
+	logger.Info("daemon started", "folders", fs.Args(), "safety-rescan", *every)
+	fmt.Fprintf(env.Stdout, "Backing up %d folders to %s as changes happen; Ctrl-C stops.\n", len(engines), acct.URL)
+
+	var mu sync.Mutex // one summary at a time on the terminal
+	var wg sync.WaitGroup
+	for i, e := range engines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := e.Watch(ctx, backup.WatchOptions{Quiet: *quiet, SafetyRescan: *every,
+				OnPass: func(sum *backup.Summary, err error) {
+					mu.Lock()
+					defer mu.Unlock()
+					if sum != nil && (sum.Files+sum.Moved+sum.Versioned > 0 || len(sum.Failed) > 0) {
+						printSummary(env.Stdout, client.URL(sum.Remote+"/"), sum)
+					}
+					if err != nil {
+						fmt.Fprintf(env.Stderr, "kumo daemon: %s: %s\n", fs.Arg(i), client.Redact(err.Error()))
+					}
+				},
+				OnNote: func(note string) {
+					mu.Lock()
+					defer mu.Unlock()
+					fmt.Fprintf(env.Stderr, "kumo daemon: %s\n", note)
+				}})
 			if err != nil {
-				fmt.Fprintf(env.Stderr, "kumo daemon: %s: %s\n", fs.Arg(i), client.Redact(err.Error()))
+				fmt.Fprintf(env.Stderr, "kumo daemon: %s: %v\n", fs.Arg(i), err)
 			}
-		}
+		}()
+	}
+	for {
 		select {
 		case <-ctx.Done():
+			wg.Wait()
 			fmt.Fprintln(env.Stdout, "Stopped.")
 			return 0
 		case s := <-signals:
@@ -99,7 +118,6 @@ func runDaemon(ctx context.Context, env Env, args []string) int {
 					e.Resume()
 				}
 			}
-		case <-time.After(*every):
 		}
 	}
 }

@@ -98,6 +98,28 @@ func randomBytes(rng *rand.Rand, n int) []byte {
 	return b
 }
 
+// TreeDiff describes the first difference between two trees, "" if none.
+func TreeDiff(want, got string) string {
+	var diff string
+	rec := &recorder{fail: func(format string, args ...any) {
+		if diff == "" {
+			diff = fmt.Sprintf(format, args...)
+		}
+	}}
+	AssertSameTree(rec, want, got)
+	return diff
+}
+
+// recorder is a testing.TB that keeps the first error instead of failing.
+type recorder struct {
+	testing.TB
+	fail func(format string, args ...any)
+}
+
+func (r *recorder) Helper()                           {}
+func (r *recorder) Errorf(format string, args ...any) { r.fail(format, args...) }
+func (r *recorder) Fatal(args ...any)                 { r.fail("%v", fmt.Sprint(args...)) }
+
 // AssertSameTree checks that got holds exactly want's regular files and
 // folders, each file byte-identical. It returns the number of files and
 // bytes compared.
