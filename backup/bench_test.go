@@ -3,7 +3,12 @@ package backup_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/kumo-backup/kumo/backup"
 	"github.com/kumo-backup/kumo/internal/testenv"
@@ -28,4 +33,42 @@ func BenchmarkFirstBackupSmallFiles(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(files)*b.N)/b.Elapsed().Seconds(), "files/s")
+}
+
+// BenchmarkChangeLatency measures, with the default quiet delay, the time
+// from a file's close to its bytes being stored on the server, over 200
+// edits made one every 50ms.
+func BenchmarkChangeLatency(b *testing.B) {
+	for range b.N {
+		w := watch(b, nil, backup.WatchOptions{})
+		const edits = 200
+		closed := make(map[string]time.Time, edits)
+		for i := range edits {
+			rel := fmt.Sprintf("edit-%03d.txt", i)
+			if err := os.WriteFile(filepath.Join(w.src, rel), []byte(strings.Repeat("x", 100+i)), 0o644); err != nil {
+				b.Fatal(err)
+			}
+			closed[rel] = time.Now()
+			time.Sleep(50 * time.Millisecond)
+		}
+		var lat []time.Duration
+		deadline := time.Now().Add(30 * time.Second)
+		for len(lat) < edits && time.Now().Before(deadline) {
+			lat = lat[:0]
+			w.up.mu.Lock()
+			for rel, t0 := range closed {
+				if at, ok := w.up.at[rel]; ok {
+					lat = append(lat, at.Sub(t0))
+				}
+			}
+			w.up.mu.Unlock()
+			time.Sleep(50 * time.Millisecond)
+		}
+		if len(lat) < edits {
+			b.Fatalf("only %d of %d edits reached the server", len(lat), edits)
+		}
+		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+		b.ReportMetric(float64(lat[len(lat)/2].Milliseconds()), "p50-ms")
+		b.ReportMetric(float64(lat[len(lat)*99/100].Milliseconds()), "p99-ms")
+	}
 }

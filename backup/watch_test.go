@@ -149,6 +149,20 @@ func TestWatchBacksUpChangesAsTheyHappen(t *testing.T) {
 	if n := w.e.Requests("MOVE") - moves; n != 4 {
 		t.Errorf("%d MOVE requests, want 4", n)
 	}
+
+	// Idle means idle: with nothing changing, not one request.
+	total := func() (n int64) {
+		for _, m := range []string{"PROPFIND", "PUT", "MKCOL", "MOVE", "GET", "DELETE", "OPTIONS", "HEAD"} {
+			n += w.e.Requests(m)
+		}
+		return n
+	}
+	time.Sleep(time.Second)
+	before := total()
+	time.Sleep(3 * time.Second)
+	if n := total() - before; n != 0 {
+		t.Errorf("%d requests in 3 idle seconds", n)
+	}
 }
 
 // Past the watch limit, changes in unwatched folders still reach the
