@@ -13,6 +13,7 @@ import (
 	"github.com/kumo-backup/kumo/backup"
 	"github.com/kumo-backup/kumo/emulator"
 	"github.com/kumo-backup/kumo/transport"
+	"github.com/kumo-backup/kumo/watcher"
 )
 
 func runBackup(ctx context.Context, env Env, args []string) int {
@@ -25,6 +26,8 @@ func runBackup(ctx context.Context, env Env, args []string) int {
 	device := fs.String("device", defaultDevice(), "name of this computer on the server")
 	workers := fs.Int("workers", 4, "parallel uploads")
 	limit := fs.Int64("limit-upload", 0, "upload limit in KiB/s (0: none)")
+	var excludes patterns
+	fs.Var(&excludes, "exclude", "leave out paths matching this gitignore-style pattern (repeatable); editor and system temp files are always left out")
 	caFile := fs.String("ca-file", "", "PEM file of a certificate authority to trust instead of the system's (self-hosted servers)")
 	passwordFile := fs.String("password-file", "", "read the password from this file (mode 0600) instead of the keyring or KUMO_PASSWORD")
 	verbose := fs.Bool("v", false, "log every request")
@@ -103,7 +106,7 @@ func runBackup(ctx context.Context, env Env, args []string) int {
 	defer client.Close()
 
 	sum, err := backup.RunOnce(ctx, client, backup.Options{Root: folder, Device: *device, Workers: *workers,
-		Logger: logger, IndexPath: indexPath(cfg.URL, cfg.User)})
+		Logger: logger, IndexPath: indexPath(cfg.URL, cfg.User), Filter: watcher.NewFilter(excludes...)})
 	if sum != nil {
 		printSummary(env.Stdout, client.URL(sum.Remote+"/"), sum)
 		logger.Info("backup finished", "folder", folder, "remote", client.URL(sum.Remote+"/"),

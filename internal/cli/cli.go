@@ -141,3 +141,9 @@ func dataDir(kind string) string {
 	}
 	return filepath.Join(base, "kumo", kind)
 }
+
+// patterns collects a repeatable flag of gitignore-style exclude patterns.
+type patterns []string
+
+func (p *patterns) String() string     { return strings.Join(*p, ",") }
+func (p *patterns) Set(v string) error { *p = append(*p, v); return nil }

@@ -52,9 +52,19 @@ func TestBackupOnceToApache(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "Pictures")
 	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 120, MaxSize: 4 << 10, Seed: 7, MaxDepth: 3})
 
+	for _, junk := range []string{"cache/blob.bin", "notes.swp", "build.tmp"} {
+		os.MkdirAll(filepath.Dir(filepath.Join(src, junk)), 0o755)
+		os.WriteFile(filepath.Join(src, junk), []byte("left out"), 0o644)
+	}
 	code, out, errOut := run(t, map[string]string{"KUMO_PASSWORD": srv.Password},
 		"backup", "--once", "--url", srv.URL, "--user", srv.User, "--device", "desk",
-		"--ca-file", srv.Certs.CAFile, src)
+		"--ca-file", srv.Certs.CAFile, "--exclude", "cache/", "--exclude", "*.tmp", src)
+	for _, junk := range []string{"cache", "notes.swp", "build.tmp"} {
+		if _, err := os.Stat(filepath.Join(srv.DataDir, "desk", "Pictures", junk)); err == nil {
+			t.Errorf("%s was excluded but reached the server", junk)
+		}
+		os.RemoveAll(filepath.Join(src, junk))
+	}
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kumo-backup/kumo/backup"
 	"github.com/kumo-backup/kumo/transport"
+	"github.com/kumo-backup/kumo/watcher"
 )
 
 // runDaemon backs up folders headless until stopped: a pass over each
@@ -25,6 +26,8 @@ func runDaemon(ctx context.Context, env Env, args []string) int {
 	quiet := fs.Duration("quiet", time.Second, "how long a file must stay unchanged before it is uploaded")
 	workers := fs.Int("workers", 4, "parallel uploads")
 	limit := fs.Int64("limit-upload", 0, "upload limit in KiB/s (0: none)")
+	var excludes patterns
+	fs.Var(&excludes, "exclude", "leave out paths matching this gitignore-style pattern (repeatable); editor and system temp files are always left out")
 	passwordFile := fs.String("password-file", "", "read the password from this file (mode 0600) instead of the keyring")
 	verbose := fs.Bool("v", false, "log every request")
 	fs.Usage = func() {
@@ -63,7 +66,8 @@ func runDaemon(ctx context.Context, env Env, args []string) int {
 
 	var engines []*backup.Engine
 	for _, folder := range fs.Args() {
-		e, err := backup.New(client, backup.Options{Root: folder, Device: acct.Device, Workers: *workers, Index: ix, Logger: logger})
+		e, err := backup.New(client, backup.Options{Root: folder, Device: acct.Device, Workers: *workers, Index: ix, Logger: logger,
+			Filter: watcher.NewFilter(excludes...)})
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "kumo daemon: %s: %v\n", folder, err)
 			return 1
