@@ -29,8 +29,13 @@ run: build ## build and open the desktop app
 test: deps-test build lint ## install test components, then run every test
 	KUMO_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 15m ./...
 
-bench: deps-test ## performance against real servers (never part of make test)
-	$(GO) test -run '^$$' -bench . -benchtime 3x -timeout 30m ./backup/
+# Kumo against rclone on the same Apache, table printed and saved as JSON
+# (BENCH_OUT); BENCH_REPS, BENCH_FILES, BENCH_NOOP_FILES, BENCH_RTT_FILES,
+# BENCH_BIG_MIB and BENCH_IDLE_SECONDS shrink it for a quick look.
+bench: deps-test build ## performance against real servers (never part of make test)
+	KUMO_BIN=$(abspath $(BIN)) BENCH_OUT=$${BENCH_OUT:-$(abspath bin/bench.json)} \
+		$(GO) test -tags bench -run TestBench -v -count=1 -timeout 120m ./internal/bench/
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./backup/
 
 lint: $(STATICCHECK) ## gofmt, go vet, staticcheck
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
