@@ -166,7 +166,9 @@ func TestBench(t *testing.T) {
 	small := filepath.Join(b.work, "small")
 	n := makeSmallTree(t, small, 100, smallFiles/100, 4096)
 	k, r, kt, rt, kRSS, rRSS := b.compare(reps,
-		func(i int) run { return b.kumoBackup(b.srv.URL, filepath.Join(b.work, fmt.Sprintf("c1-%d", i)), fmt.Sprintf("k1-%d", i), small) },
+		func(i int) run {
+			return b.kumoBackup(b.srv.URL, filepath.Join(b.work, fmt.Sprintf("c1-%d", i)), fmt.Sprintf("k1-%d", i), small)
+		},
 		func(i int) run { return b.rcloneCopy(b.srv.URL, small, fmt.Sprintf("r1-%d", i)) })
 	rows = append(rows, Row{Scenario: fmt.Sprintf("1. first backup, %d files of 4 KiB in 100 folders", n),
 		Kumo: fmt.Sprintf("%.0f files/s (%.1f s)", float64(n)/kt.Seconds(), kt.Seconds()), Rclone: fmt.Sprintf("%.0f files/s (%.1f s)", float64(n)/rt.Seconds(), rt.Seconds()),
@@ -184,7 +186,9 @@ func TestBench(t *testing.T) {
 	}
 	f.Close()
 	k, r, kt, rt, kRSS, rRSS = b.compare(reps,
-		func(i int) run { return b.kumoBackup(b.srv.URL, filepath.Join(b.work, fmt.Sprintf("c2-%d", i)), fmt.Sprintf("k2-%d", i), bigDir) },
+		func(i int) run {
+			return b.kumoBackup(b.srv.URL, filepath.Join(b.work, fmt.Sprintf("c2-%d", i)), fmt.Sprintf("k2-%d", i), bigDir)
+		},
 		func(i int) run { return b.rcloneCopy(b.srv.URL, bigDir, fmt.Sprintf("r2-%d", i)) })
 	mib := float64(bigMiB)
 	rows = append(rows, Row{Scenario: fmt.Sprintf("2. first backup, one %d MiB file", bigMiB),
@@ -201,9 +205,9 @@ func TestBench(t *testing.T) {
 		func(int) run { return b.kumoBackup(b.srv.URL, cache3, "k3", noop) },
 		func(int) run { return b.rcloneCopy(b.srv.URL, noop, "k3/noop") })
 	rows = append(rows, Row{Scenario: fmt.Sprintf("3. no-op second run, %d unchanged files", n),
-		Kumo: fmt.Sprintf("%.2f s, %d PUT, %d PROPFIND", kt.Seconds(), k.reqs["PUT"], k.reqs["PROPFIND"]),
+		Kumo:   fmt.Sprintf("%.2f s, %d PUT, %d PROPFIND", kt.Seconds(), k.reqs["PUT"], k.reqs["PROPFIND"]),
 		Rclone: fmt.Sprintf("%.2f s, %d PUT, %d PROPFIND", rt.Seconds(), r.reqs["PUT"], r.reqs["PROPFIND"]),
-		Ratio: rt.Seconds() / kt.Seconds(), KumoReqFile: float64(total(k.reqs)) / float64(n), RcloneReqFil: float64(total(r.reqs)) / float64(n),
+		Ratio:  rt.Seconds() / kt.Seconds(), KumoReqFile: float64(total(k.reqs)) / float64(n), RcloneReqFil: float64(total(r.reqs)) / float64(n),
 		KumoRSSMiB: kRSS, RcloneRSSMiB: rRSS})
 
 	// Memory: the daemon with the no-op tree indexed and watched.
@@ -233,7 +237,9 @@ func TestBench(t *testing.T) {
 	rtt := filepath.Join(b.work, "rtt")
 	n = makeSmallTree(t, rtt, 100, rttFiles/100, 4096)
 	k, r, kt, rt, kRSS, rRSS = b.compare(1,
-		func(i int) run { return b.kumoBackup(far, filepath.Join(b.work, fmt.Sprintf("c5-%d", i)), fmt.Sprintf("k5-%d", i), rtt) },
+		func(i int) run {
+			return b.kumoBackup(far, filepath.Join(b.work, fmt.Sprintf("c5-%d", i)), fmt.Sprintf("k5-%d", i), rtt)
+		},
 		func(i int) run { return b.rcloneCopy(far, rtt, fmt.Sprintf("r5-%d", i)) })
 	proxy.Close()
 	rows = append(rows, Row{Scenario: fmt.Sprintf("5. first backup over 30 ms RTT, %d files of 4 KiB", n),
