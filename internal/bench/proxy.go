@@ -1,3 +1,5 @@
+//go:build bench
+
 // Package bench measures Kumo against rclone on the same servers in the same
 // run (make bench). Nothing here runs in make test.
 package bench
