@@ -91,3 +91,31 @@ func ValidateDeviceName(name string) error {
 	}
 	return nil
 }
+
+// Paths are the remote paths of one backed-up folder, for code that reads
+// the layout without running an engine (the restorer).
+type Paths struct{ l layout }
+
+// PathsOf returns the paths of folder (a local folder's base name) of device.
+func PathsOf(device, folder string) Paths { return Paths{layout{device: device, name: folder}} }
+
+// Current is where rel's current copy lives.
+func (p Paths) Current(rel string) string { return p.l.current(rel) }
+
+// Versions is the folder holding every earlier content of rel.
+func (p Paths) Versions(rel string) string { return p.l.versions(rel) }
+
+// Catalogs is the folder of the folder's catalogs.
+func (p Paths) Catalogs() string { return p.l.catalogs() }
+
+// Catalog is the catalog written at stamp.
+func (p Paths) Catalog(stamp string) string { return p.l.catalog(stamp) }
+
+// CatalogFolders is where a device's catalogs are, one folder per backed-up folder.
+func CatalogFolders(device string) string { return path.Join(device, metaDir, "catalogs") }
+
+// ParseVersionName splits a version's file name into its stamps.
+func ParseVersionName(name string) (since, superseded string, ok bool) { return parseVersionName(name) }
+
+// CatalogSuffix ends every catalog's file name.
+const CatalogSuffix = ".jsonl.gz"

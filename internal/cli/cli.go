@@ -38,6 +38,8 @@ func commands() []command {
 	return []command{
 		{"backup", "back up a folder to a WebDAV server (or to a local demo server)", runBackup},
 		{"daemon", "keep backing up folders, headless, until stopped", runDaemon},
+		{"restore", "bring back files as of any backed-up moment (list, browse, restore)", runRestore},
+		{"verify", "check that the server holds every file of a backup", runVerify},
 		{"login", "sign in once: check the account and keep its password in the system keyring", runLogin},
 		{"logout", "sign out: remove the password from the keyring", runLogout},
 		{"status", "show the account, this device, storage use, and check the connection", runStatus},

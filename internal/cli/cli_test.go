@@ -259,3 +259,80 @@ func TestDaemon(t *testing.T) {
 	}
 	testenv.AssertSameTree(t, src, server)
 }
+
+// A backup, an edit and a second backup; then restore lists both moments,
+// shows the folder as it was, restores the first moment into an empty
+// folder and verifies the server's copies.
+func TestRestoreAndVerifyCommands(t *testing.T) {
+	isolate(t)
+	srv := testenv.StartApache(t)
+	env := map[string]string{"KUMO_PASSWORD": srv.Password}
+	conn := []string{"--url", srv.URL, "--user", srv.User, "--device", "desk", "--ca-file", srv.Certs.CAFile}
+	src := filepath.Join(t.TempDir(), "Letters")
+	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 30, MaxSize: 8 << 10, Seed: 3, MaxDepth: 2})
+	os.WriteFile(filepath.Join(src, "draft.txt"), []byte("first draft"), 0o644)
+	if code, out, errOut := run(t, env, append(append([]string{"backup", "--once"}, conn...), src)...); code != 0 {
+		t.Fatalf("backup: exit %d\n%s%s", code, out, errOut)
+	}
+	first := filepath.Join(t.TempDir(), "first")
+	if err := os.CopyFS(first, os.DirFS(src)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	moment := time.Now()
+	time.Sleep(20 * time.Millisecond)
+	os.WriteFile(filepath.Join(src, "draft.txt"), []byte("second draft, much better"), 0o644)
+	os.WriteFile(filepath.Join(src, "new.txt"), []byte("new"), 0o644)
+	if code, out, errOut := run(t, env, append(append([]string{"backup", "--once"}, conn...), src)...); code != 0 {
+		t.Fatalf("backup: exit %d\n%s%s", code, out, errOut)
+	}
+
+	code, out, errOut := run(t, env, append(append([]string{"restore", "--snapshots"}, conn...), "Letters")...)
+	if code != 0 || strings.Count(out, "\n") != 2 {
+		t.Fatalf("--snapshots: exit %d, want two moments:\n%s%s", code, out, errOut)
+	}
+	at := moment.Format(time.RFC3339Nano)
+	code, out, errOut = run(t, env, append(append([]string{"restore", "--ls", "--at", at}, conn...), "Letters")...)
+	if code != 0 || !strings.Contains(out, "draft.txt") || strings.Contains(out, "new.txt") {
+		t.Fatalf("--ls at the first moment: exit %d\n%s%s", code, out, errOut)
+	}
+	to := filepath.Join(t.TempDir(), "back")
+	code, out, errOut = run(t, env, append(append([]string{"restore", "--at", at, "--to", to}, conn...), "Letters")...)
+	if code != 0 || !strings.Contains(out, "Restored 31 files") {
+		t.Fatalf("restore: exit %d\n%s%s", code, out, errOut)
+	}
+	removeEmptyDirs(t, first) // catalogs record files and links, not empty folders
+	testenv.AssertSameTree(t, first, to)
+
+	code, out, errOut = run(t, env, append(append([]string{"verify", "--all"}, conn...), "Letters")...)
+	if code != 0 || !strings.Contains(out, "32 downloaded with the right SHA-256") {
+		t.Fatalf("verify: exit %d\n%s%s", code, out, errOut)
+	}
+	// A copy damaged on the server is found.
+	os.WriteFile(filepath.Join(srv.DataDir, "desk", "Letters", "new.txt"), []byte("NEW"), 0o644)
+	code, out, _ = run(t, env, append(append([]string{"verify", "--all"}, conn...), "Letters")...)
+	if code != 1 || !strings.Contains(out, "new.txt") || !strings.Contains(out, "SHA-256") {
+		t.Fatalf("verify after damage: exit %d\n%s", code, out)
+	}
+	if code, _, errOut = run(t, env, append(append([]string{"restore"}, conn...), "Letters")...); code != 2 || !strings.Contains(errOut, "--to") {
+		t.Errorf("restore without --to: exit %d, %q", code, errOut)
+	}
+}
+
+func removeEmptyDirs(t *testing.T, root string) {
+	t.Helper()
+	for {
+		removed := 0
+		filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err == nil && d.IsDir() && p != root {
+				if entries, _ := os.ReadDir(p); len(entries) == 0 && os.Remove(p) == nil {
+					removed++
+				}
+			}
+			return nil
+		})
+		if removed == 0 {
+			return
+		}
+	}
+}

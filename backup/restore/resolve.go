@@ -1,0 +1,144 @@
+package restore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+
+	"github.com/kumo-backup/kumo/backup"
+)
+
+// errNoCopy means no copy of a content is left on the server.
+var errNoCopy = errors.New("no copy of this content is left on the server (retention may have removed it)")
+
+// attempt tries one remote copy: done when its bytes were good, an error
+// only when nothing else should be tried (cancelled, the local disk failed).
+type attempt func(remote string) (done bool, err error)
+
+// locate offers try the places f's content can be, cheapest first (see
+// docs/remote-layout.md): its current copy if the newest catalog still has
+// it, a version named "<since>~*", then the same content where a later
+// catalog moved it. Each copy's bytes are checked by try, so a wrong guess
+// costs a download, never a wrong file.
+func (v *View) locate(ctx context.Context, f File, try attempt) error {
+	tried := map[string]bool{}
+	offer := func(remote string) (bool, error) {
+		if tried[remote] {
+			return false, nil
+		}
+		tried[remote] = true
+		return try(remote)
+	}
+	newest, err := v.newest(ctx)
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err()
+	} // a damaged newest catalog leaves the versions to search
+
+	if e, ok := newest[f.Path]; ok && e.Since == f.Since && (e.SHA256 == "" || e.SHA256 == f.SHA256) {
+		if done, err := offer(v.paths.Current(f.Path)); done || err != nil {
+			return err
+		}
+	}
+	if done, err := v.offerVersions(ctx, f.Path, f.Since, offer); done || err != nil {
+		return err
+	}
+	if f.Since != "" && f.SHA256 != "" {
+		for _, s := range v.later {
+			entries, err := v.catalog(ctx, s.Stamp)
+			if err != nil {
+				continue // a damaged later catalog only hides renames
+			}
+			for _, e := range entries {
+				if e.Path == f.Path || e.Since != f.Since || e.SHA256 != f.SHA256 || CheckRel(e.Path) != nil {
+					continue
+				}
+				if n, ok := newest[e.Path]; ok && n.Since == f.Since {
+					if done, err := offer(v.paths.Current(e.Path)); done || err != nil {
+						return err
+					}
+				}
+				if done, err := v.offerVersions(ctx, e.Path, f.Since, offer); done || err != nil {
+					return err
+				}
+			}
+		}
+	}
+	// Last resort: whatever is at the path now, used only if its hash matches.
+	if done, err := offer(v.paths.Current(f.Path)); done || err != nil {
+		return err
+	}
+	return errNoCopy
+}
+
+// offerVersions offers the versions of rel whose content became current at since.
+func (v *View) offerVersions(ctx context.Context, rel, since string, offer attempt) (bool, error) {
+	if since == "" {
+		return false, nil
+	}
+	infos, err := v.versionsOf(ctx, rel)
+	if err != nil {
+		return false, nil // an unreadable folder is a place the content is not
+	}
+	for _, fi := range infos {
+		s, _, ok := backup.ParseVersionName(fi.Name())
+		if !ok || s != since || fi.IsDir() {
+			continue
+		}
+		if done, err := offer(path.Join(v.paths.Versions(rel), fi.Name())); done || err != nil {
+			return done, err
+		}
+	}
+	return false, nil
+}
+
+// versionsOf lists the versions folder of rel; none is an empty list.
+func (v *View) versionsOf(ctx context.Context, rel string) ([]os.FileInfo, error) {
+	return v.listDir(ctx, v.paths.Versions(rel))
+}
+
+// listDir lists (once) a remote folder; a missing one is empty.
+func (v *View) listDir(ctx context.Context, dir string) ([]os.FileInfo, error) {
+	v.mu.Lock()
+	infos, ok := v.dirs[dir]
+	v.mu.Unlock()
+	if ok {
+		return infos, nil
+	}
+	infos, err := v.remote.List(ctx, dir)
+	if err != nil && !isNotFound(err) {
+		return nil, fmt.Errorf("listing %s: %w", dir, err)
+	}
+	v.mu.Lock()
+	v.dirs[dir] = infos
+	v.mu.Unlock()
+	return infos, nil
+}
+
+// newest maps the newest catalog's paths to their entries: what the
+// current copies on the server are.
+func (v *View) newest(ctx context.Context) (map[string]backup.CatalogEntry, error) {
+	v.mu.Lock()
+	idx := v.newestIdx
+	v.mu.Unlock()
+	if idx != nil {
+		return idx, nil
+	}
+	stamp := v.Snapshot.Stamp
+	if len(v.later) > 0 {
+		stamp = v.later[len(v.later)-1].Stamp
+	}
+	entries, err := v.catalog(ctx, stamp)
+	if err != nil {
+		return nil, err
+	}
+	idx = make(map[string]backup.CatalogEntry, len(entries))
+	for _, e := range entries {
+		idx[e.Path] = e
+	}
+	v.mu.Lock()
+	v.newestIdx = idx
+	v.mu.Unlock()
+	return idx, nil
+}

@@ -1,0 +1,224 @@
+// Package restore brings files back from what is on the server only: the
+// catalogs say what a folder held at each moment, the versions and current
+// copies hold the bytes. It needs no local index, so it works on a fresh
+// machine with only the credentials, and it never writes outside the
+// destination, whatever the server says.
+package restore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kumo-backup/kumo/backup"
+	"github.com/kumo-backup/kumo/transport"
+)
+
+// Remote is what restoring needs from a WebDAV area: reading only.
+type Remote interface {
+	Get(ctx context.Context, remotePath string) (io.ReadCloser, error)
+	List(ctx context.Context, dir string) ([]os.FileInfo, error)
+}
+
+// Snapshot is one moment a folder can be restored to: a catalog.
+type Snapshot struct {
+	Stamp string // the catalog's name without suffix
+	Time  time.Time
+}
+
+// File is one file or link of a snapshot.
+type File struct {
+	Path   string // slash-separated, relative to the folder
+	Size   int64
+	MTime  time.Time
+	Mode   fs.FileMode
+	SHA256 string
+	Since  string
+	Link   string // a symbolic link's target
+}
+
+// Note is a file that was not restored as asked, and why.
+type Note struct {
+	Path   string
+	Reason string
+}
+
+func (n Note) String() string { return n.Path + ": " + n.Reason }
+
+// Folders lists the backed-up folders of a device (those with catalogs).
+func Folders(ctx context.Context, r Remote, device string) ([]string, error) {
+	if err := CheckName(device); err != nil {
+		return nil, err
+	}
+	infos, err := r.List(ctx, backup.CatalogFolders(device))
+	if isNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listing the backed-up folders of %s: %w", device, err)
+	}
+	var names []string
+	for _, fi := range infos {
+		if fi.IsDir() && CheckName(fi.Name()) == nil {
+			names = append(names, fi.Name())
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// Snapshots lists the moments a folder can be restored to, oldest first.
+func Snapshots(ctx context.Context, r Remote, device, folder string) ([]Snapshot, error) {
+	if err := CheckName(device); err != nil {
+		return nil, err
+	}
+	if err := CheckName(folder); err != nil {
+		return nil, err
+	}
+	infos, err := r.List(ctx, backup.PathsOf(device, folder).Catalogs())
+	if isNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listing the backups of %s/%s: %w", device, folder, err)
+	}
+	var snaps []Snapshot
+	for _, fi := range infos {
+		stamp, ok := strings.CutSuffix(fi.Name(), backup.CatalogSuffix)
+		if !ok || fi.IsDir() {
+			continue
+		}
+		t, err := backup.ParseStamp(stamp)
+		if err != nil {
+			continue // not a name Kumo writes
+		}
+		snaps = append(snaps, Snapshot{Stamp: stamp, Time: t})
+	}
+	sort.Slice(snaps, func(i, j int) bool { return snaps[i].Stamp < snaps[j].Stamp })
+	return snaps, nil
+}
+
+// View is a folder as it was at one snapshot, ready to browse and restore.
+type View struct {
+	Device, Folder string
+	Snapshot       Snapshot
+	Files          []File // sorted by path; only names safe to write
+	Refused        []Note // names from the catalog that will not be written
+
+	remote Remote
+	paths  backup.Paths
+	later  []Snapshot // snapshots after this one, oldest first
+
+	mu        sync.Mutex
+	catalogs  map[string][]backup.CatalogEntry // read so far, by stamp
+	dirs      map[string][]os.FileInfo         // remote folders listed so far
+	newestIdx map[string]backup.CatalogEntry   // the newest catalog by path
+}
+
+// ErrNoSnapshot means the folder has no backup at or before the moment asked for.
+var ErrNoSnapshot = errors.New("there is no backup of this folder at or before that moment")
+
+// Open reads the snapshot in force at moment at (the newest one when at is
+// zero): the newest catalog written at or before it.
+func Open(ctx context.Context, r Remote, device, folder string, at time.Time) (*View, error) {
+	snaps, err := Snapshots(ctx, r, device, folder)
+	if err != nil {
+		return nil, err
+	}
+	i := len(snaps) - 1
+	if !at.IsZero() {
+		i = sort.Search(len(snaps), func(i int) bool { return snaps[i].Time.After(at) }) - 1
+	}
+	if i < 0 {
+		if len(snaps) == 0 {
+			return nil, fmt.Errorf("%s/%s: the server has no backup of this folder", device, folder)
+		}
+		return nil, fmt.Errorf("%s/%s: %w (the first is from %s)", device, folder, ErrNoSnapshot, snaps[0].Time.Local().Format("2 Jan 2006 15:04:05"))
+	}
+	v := &View{Device: device, Folder: folder, Snapshot: snaps[i], remote: r, paths: backup.PathsOf(device, folder),
+		later: snaps[i+1:], catalogs: map[string][]backup.CatalogEntry{}, dirs: map[string][]os.FileInfo{}}
+	entries, err := v.catalog(ctx, snaps[i].Stamp)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, e := range entries {
+		if err := CheckRel(e.Path); err != nil {
+			v.Refused = append(v.Refused, Note{Path: e.Path, Reason: err.Error()})
+			continue
+		}
+		if seen[e.Path] {
+			v.Refused = append(v.Refused, Note{Path: e.Path, Reason: "the catalog lists this file twice; the first entry was used"})
+			continue
+		}
+		if e.Size < 0 {
+			v.Refused = append(v.Refused, Note{Path: e.Path, Reason: "the catalog gives a negative size; it was not restored"})
+			continue
+		}
+		seen[e.Path] = true
+		v.Files = append(v.Files, File{Path: e.Path, Size: e.Size, MTime: time.Unix(0, e.MTime), Mode: fs.FileMode(e.Mode),
+			SHA256: strings.ToLower(e.SHA256), Since: e.Since, Link: e.Link})
+	}
+	// A name that is a file and also a folder of other files cannot be both.
+	for _, f := range v.Files {
+		for dir := parentOf(f.Path); dir != ""; dir = parentOf(dir) {
+			if seen[dir] {
+				v.Refused = append(v.Refused, Note{Path: dir, Reason: "the catalog lists it both as a file and as a folder; the folder was kept"})
+				seen[dir] = false
+			}
+		}
+	}
+	kept := v.Files[:0]
+	for _, f := range v.Files {
+		if seen[f.Path] {
+			kept = append(kept, f)
+		}
+	}
+	v.Files = kept
+	sort.Slice(v.Files, func(i, j int) bool { return v.Files[i].Path < v.Files[j].Path })
+	return v, nil
+}
+
+// parentOf returns the folder of a slash-separated path, "" at the top.
+func parentOf(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[:i]
+	}
+	return ""
+}
+
+// catalog reads (once) the catalog written at stamp.
+func (v *View) catalog(ctx context.Context, stamp string) ([]backup.CatalogEntry, error) {
+	v.mu.Lock()
+	entries, ok := v.catalogs[stamp]
+	v.mu.Unlock()
+	if ok {
+		return entries, nil
+	}
+	body, err := v.remote.Get(ctx, v.paths.Catalog(stamp))
+	if err != nil {
+		return nil, fmt.Errorf("reading the catalog of %s: %w", stamp, err)
+	}
+	defer body.Close()
+	_, entries, err = backup.DecodeCatalog(body)
+	if err != nil {
+		return nil, fmt.Errorf("the catalog of %s/%s at %s: %w", v.Device, v.Folder, stamp, err)
+	}
+	v.mu.Lock()
+	v.catalogs[stamp] = entries
+	v.mu.Unlock()
+	return entries, nil
+}
+
+func isNotFound(err error) bool {
+	var se *transport.StatusError
+	return errors.Is(err, fs.ErrNotExist) || (errors.As(err, &se) && se.Code == http.StatusNotFound)
+}

@@ -1,0 +1,103 @@
+package restore
+
+import (
+	"sort"
+	"strings"
+)
+
+// Node is one entry of a folder in a snapshot, for a tree browser.
+type Node struct {
+	Name  string
+	Path  string // relative to the backed-up folder
+	IsDir bool
+	Size  int64 // a folder's is the sum of its files
+	Files int   // files inside a folder (1 for a file)
+	File  *File // nil for a folder
+}
+
+// Children lists what folder dir ("" for the top) held, folders first.
+func (v *View) Children(dir string) []Node {
+	prefix := ""
+	if dir != "" {
+		prefix = dir + "/"
+	}
+	start := sort.Search(len(v.Files), func(i int) bool { return v.Files[i].Path >= prefix })
+	byName := map[string]*Node{}
+	var order []string
+	for i := start; i < len(v.Files) && strings.HasPrefix(v.Files[i].Path, prefix); i++ {
+		f := &v.Files[i]
+		name, _, isDir := strings.Cut(f.Path[len(prefix):], "/")
+		n, ok := byName[name]
+		if !ok {
+			n = &Node{Name: name, Path: prefix + name, IsDir: isDir}
+			if !isDir {
+				n.File = f
+			}
+			byName[name] = n
+			order = append(order, name)
+		}
+		n.Size += f.Size
+		n.Files++
+	}
+	nodes := make([]Node, 0, len(order))
+	for _, name := range order {
+		nodes = append(nodes, *byName[name])
+	}
+	sort.SliceStable(nodes, func(i, j int) bool {
+		if nodes[i].IsDir != nodes[j].IsDir {
+			return nodes[i].IsDir
+		}
+		return strings.ToLower(nodes[i].Name) < strings.ToLower(nodes[j].Name)
+	})
+	return nodes
+}
+
+// Search returns the files whose path contains every word of query, ignoring case.
+func (v *View) Search(query string, limit int) []File {
+	words := strings.Fields(strings.ToLower(query))
+	var out []File
+	for _, f := range v.Files {
+		p := strings.ToLower(f.Path)
+		match := true
+		for _, w := range words {
+			if !strings.Contains(p, w) {
+				match = false
+				break
+			}
+		}
+		if match {
+			out = append(out, f)
+			if limit > 0 && len(out) == limit {
+				break
+			}
+		}
+	}
+	return out
+}
+
+// Select returns the files at or under any of paths (files or folders);
+// no paths selects everything.
+func (v *View) Select(paths []string) []File {
+	if len(paths) == 0 {
+		return v.Files
+	}
+	var out []File
+	for _, f := range v.Files {
+		for _, p := range paths {
+			p = strings.Trim(p, "/")
+			if p == "" || f.Path == p || strings.HasPrefix(f.Path, p+"/") {
+				out = append(out, f)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// Total sums the sizes of files.
+func Total(files []File) (n int, bytes int64) {
+	for _, f := range files {
+		bytes += f.Size
+	}
+	return len(files), bytes
+}
