@@ -14,12 +14,12 @@ import (
 // the signed-in account by default, --url and --user for a one-off, or the
 // built-in demo server.
 type connFlags struct {
-	demo                     bool
-	url, user                string
-	caFile, passwordFile     string
-	device                   string
-	verbose                  bool
-	deviceSet, announcedDemo bool
+	demo                 bool
+	url, user            string
+	caFile, passwordFile string
+	device               string
+	verbose              bool
+	deviceSet            bool
 }
 
 func (c *connFlags) register(fs *flag.FlagSet, demoHelp string) {
