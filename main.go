@@ -13,6 +13,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/kumo-backup/kumo/internal/autostart"
 	"github.com/kumo-backup/kumo/internal/cli"
 	"github.com/kumo-backup/kumo/ui"
 )
@@ -44,7 +45,8 @@ func main() {
 	}
 	build := cli.BuildInfo{Version: meta.Details.Version, Commit: buildCommit()}
 
-	if len(os.Args) > 1 {
+	hidden := len(os.Args) == 2 && os.Args[1] == autostart.TrayFlag
+	if len(os.Args) > 1 && !hidden {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		code := cli.Run(ctx, cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Build: build}, os.Args[1:])
 		stop()
@@ -52,7 +54,7 @@ func main() {
 	}
 	ui.Run(ui.Info{
 		ID: meta.Details.ID, Name: meta.Details.Name, Version: meta.Details.Version,
-		Build: meta.Details.Build, Commit: build.Commit, Migrations: meta.Migrations,
+		Build: meta.Details.Build, Commit: build.Commit, Migrations: meta.Migrations, Hidden: hidden,
 	})
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
@@ -103,6 +104,85 @@ func TestBinaryOpensWindowUnderXvfb(t *testing.T) {
 		if err := png.Encode(f, shot.SubImage(litBounds(shot))); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// After onboarding chose the demo and a folder, Kumo starts, backs the
+// folder up to the built-in demo server, and its window shows it; a second
+// launch brings that window forward instead of starting again.
+func TestBinaryDemoBackupUnderXvfb(t *testing.T) {
+	bin := kumoBinary(t)
+	x := testenv.StartXvfb(t)
+	home := t.TempDir()
+	src := filepath.Join(t.TempDir(), "Documents")
+	files := testenv.WriteTree(t, src, testenv.TreeSpec{Files: 50, MaxSize: 8 << 10, Seed: 2, MaxDepth: 2})
+	cfg := fmt.Sprintf(`{"version":1,"machine_id":"m-test","demo":true,"folders":[{"path":%q}],"settings":{},"tray_hint_shown":true}`, src)
+	if err := os.MkdirAll(filepath.Join(home, ".config", "kumo"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, ".config", "kumo", "config.json"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := append(os.Environ(), "DISPLAY="+x.Display, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
+		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "XDG_RUNTIME_DIR="+t.TempDir(), "DBUS_SESSION_BUS_ADDRESS=disabled:")
+	var logs bytes.Buffer
+	cmd := exec.Command(bin)
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
+
+	stored := filepath.Join(home, ".cache", "kumo", "demo", "demo", "backup", "this-computer", "Documents")
+	deadline := time.Now().Add(60 * time.Second)
+	for testenv.TreeDiff(src, stored) != "" {
+		select {
+		case err := <-exited:
+			t.Fatalf("kumo exited: %v\n%s", err, logs.String())
+		case <-time.After(200 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the demo backup did not complete in 60 s: %s\n%s", testenv.TreeDiff(src, stored), logs.String())
+		}
+	}
+	n, size := testenv.AssertSameTree(t, src, stored)
+	if n != len(files) {
+		t.Errorf("%d files backed up, want %d", n, len(files))
+	}
+	time.Sleep(1500 * time.Millisecond) // the status line follows the pass
+	shot, err := x.Screenshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lit, colors := litPixels(shot), distinctColors(shot); lit < 200_000 || colors < 8 {
+		t.Errorf("the main window looks blank: %d lit pixels, %d colours", lit, colors)
+	}
+	t.Logf("demo backup of %d files (%d bytes) identical on the demo server; window drawn", n, size)
+	if p := os.Getenv("KUMO_SCREENSHOT"); p != "" {
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := png.Encode(f, shot.SubImage(litBounds(shot))); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	second := exec.Command(bin)
+	second.Env = env
+	done := make(chan []byte, 1)
+	go func() { out, _ := second.CombinedOutput(); done <- out }()
+	select {
+	case out := <-done:
+		if !strings.Contains(string(out), "already running") {
+			t.Errorf("a second launch should hand over to the first: %s", out)
+		}
+	case <-time.After(15 * time.Second):
+		_ = second.Process.Kill()
+		t.Error("a second launch started a second Kumo instead of showing the first")
 	}
 }
 

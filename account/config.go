@@ -20,6 +20,42 @@ type Config struct {
 	// MachineID identifies this computer to its device folder on the server.
 	MachineID string   `json:"machine_id"`
 	Account   *Account `json:"account,omitempty"`
+	// Demo backs up to the built-in emulator instead of an account.
+	Demo     bool     `json:"demo,omitempty"`
+	Folders  []Folder `json:"folders,omitempty"`
+	Settings Settings `json:"settings"`
+	// TrayHintShown records that the user was told closing the window keeps
+	// the backup running.
+	TrayHintShown bool `json:"tray_hint_shown,omitempty"`
+}
+
+// Folder is a local folder the desktop app backs up.
+type Folder struct {
+	Path     string   `json:"path"`
+	Excludes []string `json:"excludes,omitempty"` // gitignore-style patterns
+}
+
+// Settings tune the desktop app's engine; zero values mean the defaults.
+type Settings struct {
+	Workers        int  `json:"workers,omitempty"`          // parallel uploads, 4
+	UploadLimitKiB int  `json:"upload_limit_kib,omitempty"` // 0: unlimited
+	QuietSeconds   int  `json:"quiet_seconds,omitempty"`    // a change settles for this long, 1
+	KeepDailyDays  int  `json:"keep_daily_days,omitempty"`  // every version for 14 days, daily to this (90)
+	StartAtLogin   bool `json:"start_at_login,omitempty"`
+}
+
+// WithDefaults fills the zero values.
+func (s Settings) WithDefaults() Settings {
+	if s.Workers <= 0 {
+		s.Workers = 4
+	}
+	if s.QuietSeconds <= 0 {
+		s.QuietSeconds = 1
+	}
+	if s.KeepDailyDays <= 0 {
+		s.KeepDailyDays = 90
+	}
+	return s
 }
 
 // DefaultConfigPath is os.UserConfigDir()/kumo/config.json.

@@ -111,6 +111,9 @@ func (r *run) upload(ctx context.Context, rel string) error {
 	r.changed.Add(1)
 	r.count(func(s *Summary) { s.Files++; s.Bytes += sent })
 	r.log.Debug("uploaded", "path", rel, "size", sent, "sha256", en.SHA256)
+	if r.opts.OnUploaded != nil {
+		r.opts.OnUploaded(rel)
+	}
 	return nil
 }
 

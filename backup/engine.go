@@ -50,6 +50,8 @@ type Options struct {
 	Logger    *slog.Logger
 	// OnProgress receives snapshots while a pass runs, and a last one with Done.
 	OnProgress func(Progress)
+	// OnUploaded hears of each file the server confirmed, from the workers.
+	OnUploaded func(rel string)
 }
 
 // FileError is one path that was not backed up, and why.
@@ -156,6 +158,14 @@ func (e *Engine) Pause() { e.gate.pause() }
 // Resume lets a paused engine go on (a watching engine rescans then).
 func (e *Engine) Resume() {
 	e.gate.resume()
+	select {
+	case e.resumed <- struct{}{}:
+	default:
+	}
+}
+
+// Rescan asks a watching engine for a full pass now ("Back up now").
+func (e *Engine) Rescan() {
 	select {
 	case e.resumed <- struct{}{}:
 	default:

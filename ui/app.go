@@ -1,18 +1,26 @@
-// Package ui is Kumo's Fyne desktop app: windows, tray and dialogs. It renders
-// engine state and never does I/O on the UI goroutine.
+// Package ui is Kumo's Fyne desktop app: windows, tray and dialogs, split by
+// screen. It renders the service's Status and calls the service from
+// background goroutines: nothing here does I/O on the UI goroutine, and
+// widgets change only inside fyne.Do.
 package ui
 
 import (
 	"fmt"
+	"log/slog"
+	"os"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/kumo-backup/kumo/assets"
+	"github.com/kumo-backup/kumo/internal/human"
+	"github.com/kumo-backup/kumo/internal/instance"
+	"github.com/kumo-backup/kumo/internal/paths"
+	"github.com/kumo-backup/kumo/internal/service"
+	"github.com/kumo-backup/kumo/transport"
 )
 
 // Info is the build's identity, shown in the window and used for the app ID.
@@ -20,50 +28,200 @@ type Info struct {
 	ID, Name, Version, Commit string
 	Build                     int
 	Migrations                map[string]bool
+	Hidden                    bool // started at login: straight to the tray
 }
 
 var (
-	iconResource     = fyne.NewStaticResource("icon.png", assets.Icon)
-	trayIdleResource = fyne.NewStaticResource("tray-idle.png", assets.TrayIdle)
+	iconResource = fyne.NewStaticResource("icon.png", assets.Icon)
+	trayIcons    = map[service.State]fyne.Resource{
+		service.SignedOut: fyne.NewStaticResource("tray-idle.png", assets.TrayIdle),
+		service.Idle:      fyne.NewStaticResource("tray-idle.png", assets.TrayIdle),
+		service.Busy:      fyne.NewStaticResource("tray-busy.png", assets.TrayBusy),
+		service.Paused:    fyne.NewStaticResource("tray-paused.png", assets.TrayPaused),
+		service.Failing:   fyne.NewStaticResource("tray-error.png", assets.TrayError),
+	}
 )
 
-// Run opens the main window and blocks until the app quits.
+// Run opens Kumo and blocks until it quits. A second launch brings the
+// running window forward instead of starting a second engine.
 func Run(info Info) {
 	app.SetMetadata(fyne.AppMetadata{
 		ID: info.ID, Name: info.Name, Version: info.Version, Build: info.Build,
 		Icon: iconResource, Migrations: info.Migrations,
 	})
+	var k *App
+	show := make(chan struct{}, 1)
+	lock, err := instance.Acquire(info.ID, func() {
+		select {
+		case show <- struct{}{}:
+		default:
+		}
+	})
+	if err == instance.ErrRunning {
+		fmt.Fprintln(os.Stderr, "Kumo is already running: its window was brought forward.")
+		return
+	}
+	if lock != nil {
+		defer lock.Release()
+	}
 	a := app.NewWithID(info.ID)
 	a.SetIcon(iconResource)
-	w := NewMainWindow(a, info)
-	if tray, ok := a.(desktop.App); ok {
-		// Fyne appends Quit to the tray menu itself.
-		tray.SetSystemTrayMenu(fyne.NewMenu(info.Name, fyne.NewMenuItem("Open Kumo", w.Show)))
-		tray.SetSystemTrayIcon(trayIdleResource)
+	logger := slog.New(slog.DiscardHandler)
+	if f, err := paths.OpenLog(); err == nil {
+		defer f.Close()
+		logger = slog.New(transport.NewRedactor("").Handler(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	}
-	w.ShowAndRun()
+	svc, err := service.New(service.Options{Version: info.Version, Logger: logger,
+		OnChange: func(st service.Status) { fyne.Do(func() { k.render(st) }) }})
+	if err != nil {
+		w := a.NewWindow(info.Name)
+		w.SetContent(container.NewPadded(container.NewVBox()))
+		dialog.ShowError(err, w)
+		w.ShowAndRun()
+		return
+	}
+	defer svc.Close()
+	k = New(a, svc, info)
+	go func() {
+		for range show {
+			fyne.Do(k.Show)
+		}
+	}()
+	k.Start()
+	if info.Hidden && k.tray {
+		a.Run()
+		return
+	}
+	k.win.ShowAndRun()
 }
 
-// NewMainWindow builds the main window. For now it introduces Kumo; sign-in
-// and folder selection grow here.
-func NewMainWindow(a fyne.App, info Info) fyne.Window {
-	w := a.NewWindow(info.Name)
-	logo := canvas.NewImageFromResource(iconResource)
-	logo.FillMode = canvas.ImageFillContain
-	logo.SetMinSize(fyne.NewSize(128, 128))
+// App is the desktop app's state: the main window, its screens and the tray.
+type App struct {
+	fyne    fyne.App
+	svc     *service.Service
+	info    Info
+	win     fyne.Window
+	tray    bool
+	status  *statusScreen
+	folders *foldersScreen
+	setts   *settingsScreen
+	tabs    *container.AppTabs
+	menu    *trayMenu
+	onboard *onboarding
+	wizard  *restoreWizard // the last restore wizard opened
+	seen    map[string]bool // problems already notified
+	last    service.Status
+}
 
-	title := widget.NewLabelWithStyle("Kumo Backup", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-	intro := widget.NewLabelWithStyle(
-		"Back up your folders to InfiniCLOUD or any WebDAV server.\n"+
-			"Sign-in and folder selection are coming to this window.\n"+
-			"Today, back up from a terminal:  kumo backup --once --url URL --user ID FOLDER",
-		fyne.TextAlignCenter, fyne.TextStyle{})
-	intro.Wrapping = fyne.TextWrapWord
-	version := widget.NewLabelWithStyle(fmt.Sprintf("Version %s (%s)", info.Version, info.Commit),
-		fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+// New builds the windows; Start begins the backup.
+func New(a fyne.App, svc *service.Service, info Info) *App {
+	k := &App{fyne: a, svc: svc, info: info, seen: map[string]bool{}}
+	k.win = a.NewWindow(info.Name)
+	k.win.SetIcon(iconResource)
+	k.win.Resize(fyne.NewSize(720, 520))
+	_, k.tray = a.(desktop.App)
+	if k.tray {
+		k.menu = newTrayMenu(k)
+		k.win.SetCloseIntercept(k.closeToTray)
+	}
+	k.status = newStatusScreen(k)
+	k.folders = newFoldersScreen(k)
+	k.setts = newSettingsScreen(k)
+	k.tabs = container.NewAppTabs(
+		container.NewTabItem("Status", k.status.content),
+		container.NewTabItem("Folders", k.folders.content),
+		container.NewTabItem("Settings", k.setts.content),
+	)
+	if svc.SignedIn() {
+		k.win.SetContent(k.tabs)
+	} else {
+		k.signedOut()
+	}
+	k.render(svc.Status())
+	return k
+}
 
-	w.SetContent(container.NewPadded(container.NewVBox(logo, title, intro, version)))
-	w.Resize(fyne.NewSize(560, 380))
-	w.CenterOnScreen()
-	return w
+// Window is the main window.
+func (k *App) Window() fyne.Window { return k.win }
+
+// Start connects and starts watching, in the background.
+func (k *App) Start() {
+	if !k.svc.SignedIn() {
+		return
+	}
+	go func() {
+		if err := k.svc.Start(); err != nil {
+			fyne.Do(func() { k.status.setError(err.Error()) })
+		}
+	}()
+}
+
+// Show brings the main window forward.
+func (k *App) Show() {
+	k.win.Show()
+	k.win.RequestFocus()
+}
+
+// signedIn switches from onboarding to the main screens.
+func (k *App) signedIn() {
+	k.folders.reload()
+	k.setts.reload()
+	if len(k.svc.Config().Folders) == 0 {
+		k.tabs.SelectIndex(1)
+	}
+	k.win.SetContent(k.tabs)
+}
+
+// signedOut returns to onboarding.
+func (k *App) signedOut() {
+	k.onboard = newOnboarding(k)
+	k.win.SetContent(k.onboard.content)
+}
+
+// closeToTray hides the window; the backup goes on in the tray.
+func (k *App) closeToTray() {
+	k.win.Hide()
+	if !k.svc.Config().TrayHintShown {
+		k.fyne.SendNotification(fyne.NewNotification("Kumo keeps backing up",
+			"Kumo is still running in the system tray. Choose Quit from its menu to stop backing up."))
+		go k.svc.SetTrayHintShown()
+	}
+}
+
+// render shows a new Status everywhere; it runs on the UI goroutine.
+func (k *App) render(st service.Status) {
+	if k == nil {
+		return
+	}
+	k.last = st
+	k.status.render(st)
+	if k.menu != nil {
+		k.menu.render(st)
+	}
+	for _, p := range st.Problems {
+		if p.Notify && !k.seen[p.Message+p.Folder] {
+			k.seen[p.Message+p.Folder] = true
+			k.fyne.SendNotification(fyne.NewNotification("Kumo needs you", p.Message))
+		}
+	}
+}
+
+// background runs work off the UI goroutine and then done on it.
+func background[T any](work func() (T, error), done func(T, error)) {
+	go func() {
+		v, err := work()
+		fyne.Do(func() { done(v, err) })
+	}()
+}
+
+func homeDir() string {
+	h, err := os.UserHomeDir()
+	if err != nil {
+		return os.TempDir()
+	}
+	return h
+}
+
+func quotaLine(used, available int64) string {
+	return fmt.Sprintf("Storage: %s used of %s.", human.Bytes(used), human.Bytes(used+available))
 }

@@ -2,15 +2,13 @@ package cli
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
-	"path/filepath"
 
 	"github.com/kumo-backup/kumo/backup"
 	"github.com/kumo-backup/kumo/emulator"
+	"github.com/kumo-backup/kumo/internal/paths"
 	"github.com/kumo-backup/kumo/watcher"
 )
 
@@ -86,9 +84,4 @@ func startDemo(env Env) (*emulator.Server, emulator.Account, string, error) {
 	return srv, acct, dir, nil
 }
 
-// indexPath is the local index of one account's area: a cache of what the
-// server holds, so it lives in the cache folder.
-func indexPath(serverURL, user string) string {
-	sum := sha256.Sum256([]byte(user + "\x00" + serverURL))
-	return filepath.Join(dataDir("index"), hex.EncodeToString(sum[:8])+".db")
-}
+func indexPath(serverURL, user string) string { return paths.Index(serverURL, user) }

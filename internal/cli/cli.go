@@ -8,11 +8,11 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/kumo-backup/kumo/backup"
 	"github.com/kumo-backup/kumo/internal/human"
+	"github.com/kumo-backup/kumo/internal/paths"
 	"github.com/kumo-backup/kumo/transport"
 )
 
@@ -121,28 +121,11 @@ func newLogger(w io.Writer, verbose bool, user string, secrets ...string) *slog.
 }
 
 // LogPath is Kumo's log file, the one to attach to a bug report.
-func LogPath() string { return filepath.Join(dataDir("logs"), "kumo.log") }
+func LogPath() string { return paths.Log() }
 
-// openLogFile appends to the log file, starting afresh past 10 MB.
-func openLogFile() (*os.File, error) {
-	p := LogPath()
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return nil, err
-	}
-	if st, err := os.Stat(p); err == nil && st.Size() > 10<<20 {
-		_ = os.Rename(p, p+".1")
-	}
-	return os.OpenFile(p, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-}
+func openLogFile() (*os.File, error) { return paths.OpenLog() }
 
-// dataDir is where Kumo keeps local state of the given kind.
-func dataDir(kind string) string {
-	base, err := os.UserCacheDir()
-	if err != nil {
-		base = os.TempDir()
-	}
-	return filepath.Join(base, "kumo", kind)
-}
+func dataDir(kind string) string { return paths.Cache(kind) }
 
 // patterns collects a repeatable flag of gitignore-style exclude patterns.
 type patterns []string

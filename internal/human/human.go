@@ -1,7 +1,10 @@
 // Package human formats quantities for people.
 package human
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Bytes formats n with binary units: 512 B, 1.5 KiB, 20.0 MiB.
 func Bytes(n int64) string {
@@ -15,4 +18,29 @@ func Bytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// Count formats n with thousands separators: 9,810.
+func Count(n int64) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + Count(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// Duration formats a remaining time roughly: "20 s", "3 min", "2 h 5 min".
+func Duration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", max(1, int(d.Seconds()+0.5)))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d.Minutes()+0.5))
+	}
+	h := int(d.Hours())
+	m := int((d - time.Duration(h)*time.Hour).Minutes() + 0.5)
+	return fmt.Sprintf("%d h %d min", h, m)
 }

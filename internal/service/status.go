@@ -1,0 +1,81 @@
+package service
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/kumo-backup/kumo/internal/human"
+)
+
+// State is the one word the tray icon shows.
+type State int
+
+const (
+	SignedOut State = iota
+	Idle
+	Busy
+	Paused
+	Failing // something needs the user
+)
+
+func (s State) String() string {
+	return [...]string{"signed out", "idle", "backing up", "paused", "needs attention"}[s]
+}
+
+// Problem is one thing the user should know about, with what to do.
+type Problem struct {
+	Folder  string // local folder, or "" for the account
+	Path    string // file inside it, if any
+	Message string
+	// Notify marks problems a person must act on (password changed, quota
+	// full, folder gone): the app shows a desktop notification once.
+	Notify bool
+}
+
+// Status is everything the window and tray show, as one immutable value.
+type Status struct {
+	State      State
+	Line       string  // "Up to date", "Backing up 1,204 of 9,810 files, 2.1 GB left, about 3 min"
+	Fraction   float64 // progress of the current pass, 0..1
+	Speed      float64 // bytes per second
+	Quota      string  // "3.1 GB of 20 GB used", "" when unknown
+	Recent     []string
+	Problems   []Problem
+	LastBackup time.Time
+	Folders    []string
+	Account    string // "user on node.teracloud.jp", "the demo server"
+	Device     string
+}
+
+// line says in words what is happening.
+func line(state State, files, total int64, bytesLeft int64, eta time.Duration, last time.Time, problems int) string {
+	switch state {
+	case SignedOut:
+		return "Not signed in"
+	case Paused:
+		return "Paused: changes are noted and will be backed up when you resume"
+	case Busy:
+		if total == 0 {
+			return "Looking for changes…"
+		}
+		s := fmt.Sprintf("Backing up %s of %s files, %s left", human.Count(files), human.Count(total), human.Bytes(bytesLeft))
+		if eta > 0 {
+			s += ", about " + human.Duration(eta)
+		}
+		return s
+	}
+	if problems > 0 {
+		return fmt.Sprintf("Needs attention: %d %s", problems, plural(problems, "problem", "problems"))
+	}
+	if last.IsZero() {
+		return "Waiting for the first backup"
+	}
+	return "Up to date"
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

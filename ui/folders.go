@@ -1,0 +1,161 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/kumo-backup/kumo/account"
+	"github.com/kumo-backup/kumo/internal/human"
+	"github.com/kumo-backup/kumo/internal/service"
+)
+
+// foldersScreen chooses what is backed up.
+type foldersScreen struct {
+	app     *App
+	content fyne.CanvasObject
+	list    *fyne.Container
+	path    *widget.Entry
+	message *widget.Label
+}
+
+func newFoldersScreen(k *App) *foldersScreen {
+	f := &foldersScreen{app: k}
+	f.path = widget.NewEntry()
+	f.path.SetPlaceHolder("/home/you/Documents")
+	f.path.OnSubmitted = func(string) { f.add(f.path.Text) }
+	choose := widget.NewButton("Choose…", func() {
+		d := dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
+			if err == nil && u != nil {
+				f.path.SetText(u.Path())
+				f.add(u.Path())
+			}
+		}, k.win)
+		d.Show()
+	})
+	add := widget.NewButton("Add folder", func() { f.add(f.path.Text) })
+	add.Importance = widget.HighImportance
+	f.message = widget.NewLabel("")
+	f.message.Wrapping = fyne.TextWrapWord
+	f.list = container.NewVBox()
+	help := widget.NewLabel("Kumo backs up each folder with everything inside it, and keeps watching it. " +
+		"Exclude patterns work like .gitignore (one per line: *.iso, node_modules/, /Downloads/big/); editor and system temporary files are always left out.")
+	help.Wrapping = fyne.TextWrapWord
+	f.content = container.NewPadded(container.NewVScroll(container.NewVBox(
+		help,
+		container.NewBorder(nil, nil, nil, container.NewHBox(choose, add), f.path),
+		f.message, widget.NewSeparator(), f.list,
+	)))
+	f.reload()
+	return f
+}
+
+// reload lists the chosen folders from the settings (read from memory).
+func (f *foldersScreen) reload() {
+	f.list.RemoveAll()
+	folders := f.app.svc.Config().Folders
+	if len(folders) == 0 {
+		f.list.Add(widget.NewLabel("No folder is backed up yet: add one above."))
+	}
+	for _, folder := range folders {
+		f.list.Add(f.row(folder))
+	}
+}
+
+func (f *foldersScreen) row(folder account.Folder) fyne.CanvasObject {
+	name := widget.NewLabelWithStyle(folder.Path, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	estimate := widget.NewLabel("Counting…")
+	excludes := widget.NewMultiLineEntry()
+	excludes.SetPlaceHolder("exclude patterns, one per line")
+	excludes.SetText(strings.Join(folder.Excludes, "\n"))
+	excludes.SetMinRowsVisible(2)
+	save := widget.NewButton("Save patterns", func() {
+		patterns := splitPatterns(excludes.Text)
+		background(func() (string, error) {
+			if err := f.app.svc.SetExcludes(folder.Path, patterns); err != nil {
+				return "", err
+			}
+			return countLine(folder.Path, patterns)
+		}, func(s string, err error) {
+			if err != nil {
+				f.message.SetText(err.Error())
+				return
+			}
+			estimate.SetText(s)
+			f.message.SetText("Patterns saved for " + folder.Path + ".")
+		})
+	})
+	remove := widget.NewButton("Stop backing up", func() {
+		dialog.ShowConfirm("Stop backing up this folder?",
+			folder.Path+"\n\nWhat is already on the server stays there and can still be restored.", func(ok bool) {
+				if !ok {
+					return
+				}
+				background(func() (struct{}, error) { return struct{}{}, f.app.svc.RemoveFolder(folder.Path) }, func(_ struct{}, err error) {
+					if err != nil {
+						f.message.SetText(err.Error())
+					}
+					f.reload()
+				})
+			}, f.app.win)
+	})
+	background(func() (string, error) { return countLine(folder.Path, folder.Excludes) }, func(s string, err error) {
+		if err != nil {
+			s = err.Error()
+		}
+		estimate.SetText(s)
+	})
+	return container.NewVBox(container.NewBorder(nil, nil, nil, remove, name), estimate,
+		container.NewBorder(nil, nil, nil, save, excludes), widget.NewSeparator())
+}
+
+func countLine(path string, excludes []string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	files, bytes, err := service.Estimate(ctx, path, excludes)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s files, %s", human.Count(files), human.Bytes(bytes)), nil
+}
+
+func splitPatterns(text string) []string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// add estimates a folder, then adds it (both in the background).
+func (f *foldersScreen) add(path string) {
+	path = strings.TrimSpace(path)
+	if path == "" {
+		f.message.SetText("Type a folder's path or choose one.")
+		return
+	}
+	f.message.SetText("Counting the files in " + path + "…")
+	background(func() (string, error) {
+		line, err := countLine(path, nil)
+		if err != nil {
+			return "", err
+		}
+		return line, f.app.svc.AddFolder(path, nil)
+	}, func(line string, err error) {
+		if err != nil {
+			f.message.SetText(err.Error())
+			return
+		}
+		f.message.SetText(fmt.Sprintf("Added %s (%s): its first backup has started.", path, line))
+		f.path.SetText("")
+		f.reload()
+	})
+}

@@ -1,0 +1,215 @@
+package ui
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/kumo-backup/kumo/account"
+)
+
+// Choices on the first screen.
+const (
+	choiceInfini = "InfiniCLOUD"
+	choiceWebDAV = "Another WebDAV server"
+	choiceDemo   = "Try it with a local demo server (no account)"
+)
+
+// myPageURL is where InfiniCLOUD users turn on Apps Connection.
+var myPageURL, _ = url.Parse("https://infini-cloud.net/en/modules/mypage/")
+
+// onboarding is the first-run screen: where backups go, and signing in.
+type onboarding struct {
+	app      *App
+	content  fyne.CanvasObject
+	choice   *widget.RadioGroup
+	url      *widget.Entry
+	user     *widget.Entry
+	password *widget.Entry
+	device   *widget.Entry
+	area     *widget.Select
+	form     *fyne.Container
+	result   *widget.Label
+	test     *widget.Button
+	signIn   *widget.Button
+	urlHint  *widget.Label
+}
+
+func newOnboarding(k *App) *onboarding {
+	o := &onboarding{app: k}
+	logo := canvas.NewImageFromResource(iconResource)
+	logo.FillMode = canvas.ImageFillContain
+	logo.SetMinSize(fyne.NewSize(72, 72))
+	title := widget.NewLabelWithStyle("Welcome to Kumo Backup", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	intro := widget.NewLabel("Kumo backs up your folders within seconds of every change, and keeps earlier versions. Where should your backups go?")
+	intro.Wrapping = fyne.TextWrapWord
+
+	o.url = widget.NewEntry()
+	o.url.SetPlaceHolder("https://NODE.teracloud.jp/dav/")
+	o.user = widget.NewEntry()
+	o.user.SetPlaceHolder("your user ID")
+	o.password = widget.NewPasswordEntry()
+	o.password.SetPlaceHolder("Apps Password")
+	o.device = widget.NewEntry()
+	o.device.SetText(hostName())
+	o.area = widget.NewSelect([]string{account.AreaBackup, account.AreaDAV}, nil)
+	o.area.SetSelected(account.AreaBackup)
+	o.urlHint = widget.NewLabel("")
+	o.urlHint.Wrapping = fyne.TextWrapWord
+	o.result = widget.NewLabel("")
+	o.result.Wrapping = fyne.TextWrapWord
+	o.test = widget.NewButton("Test connection", o.testConnection)
+	o.signIn = widget.NewButton("Sign in and choose folders", o.doSignIn)
+	o.signIn.Importance = widget.HighImportance
+	hint := widget.NewHyperlink("Turn on Apps Connection and get the Apps Password in My Page", myPageURL)
+
+	o.form = container.NewVBox(
+		widget.NewForm(
+			widget.NewFormItem("WebDAV address", o.url),
+			widget.NewFormItem("User ID", o.user),
+			widget.NewFormItem("Password", o.password),
+			widget.NewFormItem("Area", o.area),
+			widget.NewFormItem("This computer", o.device),
+		),
+		o.urlHint, hint,
+	)
+	o.choice = widget.NewRadioGroup([]string{choiceInfini, choiceWebDAV, choiceDemo}, func(c string) {
+		o.result.SetText("")
+		switch c {
+		case choiceDemo:
+			o.form.Hide()
+			o.test.Hide()
+			o.signIn.SetText("Start the demo and choose folders")
+		case choiceWebDAV:
+			o.form.Show()
+			o.test.Show()
+			o.area.Disable()
+			hint.Hide()
+			o.url.SetPlaceHolder("https://dav.example.com/backups/")
+			o.urlHint.SetText("The address of the folder on your WebDAV server that Kumo may write in (https only).")
+			o.signIn.SetText("Sign in and choose folders")
+		default:
+			o.form.Show()
+			o.test.Show()
+			o.area.Enable()
+			hint.Show()
+			o.url.SetPlaceHolder("https://NODE.teracloud.jp/dav/")
+			o.urlHint.SetText("Copy the WebDAV Connection URL, your user ID and the Apps Password from My Page → Apps Connection. " +
+				"The backup area keeps backups apart from your files.")
+			o.signIn.SetText("Sign in and choose folders")
+		}
+	})
+	o.choice.SetSelected(choiceInfini)
+	o.content = container.NewPadded(container.NewVScroll(container.NewVBox(
+		container.NewBorder(nil, nil, logo, nil, container.NewVBox(title, intro)),
+		o.choice, o.form, container.NewHBox(o.test, o.signIn), o.result,
+	)))
+	return o
+}
+
+func hostName() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "computer"
+	}
+	return strings.ToLower(strings.SplitN(h, ".", 2)[0])
+}
+
+// account reads the form; the error is a sentence for the result line.
+func (o *onboarding) account() (account.Account, account.Secrets, error) {
+	a := account.Account{Service: account.InfiniCLOUD, User: strings.TrimSpace(o.user.Text), Device: strings.TrimSpace(o.device.Text)}
+	raw := strings.TrimSpace(o.url.Text)
+	if o.choice.Selected == choiceWebDAV {
+		a.Service = account.WebDAV
+		if !strings.HasSuffix(raw, "/") {
+			raw += "/"
+		}
+		a.URL = raw
+	} else {
+		u, err := account.InfiniCLOUDURL(raw, o.area.Selected)
+		if err != nil {
+			return a, account.Secrets{}, err
+		}
+		a.URL = u
+	}
+	return a, account.Secrets{Password: o.password.Text}, nil
+}
+
+func (o *onboarding) busy(on bool, msg string) {
+	o.result.SetText(msg)
+	if on {
+		o.test.Disable()
+		o.signIn.Disable()
+	} else {
+		o.test.Enable()
+		o.signIn.Enable()
+	}
+}
+
+func (o *onboarding) testConnection() {
+	a, sec, err := o.account()
+	if err != nil {
+		o.result.SetText(err.Error())
+		return
+	}
+	o.busy(true, "Testing the connection…")
+	background(func() (string, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		st, err := o.app.svc.Check(ctx, a, sec)
+		if err != nil {
+			return "", err
+		}
+		msg := "The connection works."
+		if st.Quota.Known {
+			msg += " " + quotaLine(st.Quota.Used, st.Quota.Available)
+		}
+		return msg, nil
+	}, func(msg string, err error) {
+		o.busy(false, msg)
+		if err != nil {
+			o.result.SetText(err.Error())
+		}
+	})
+}
+
+func (o *onboarding) doSignIn() {
+	if o.choice.Selected == choiceDemo {
+		o.busy(true, "Starting the demo server…")
+		background(func() (struct{}, error) { return struct{}{}, o.app.svc.StartDemo() }, func(_ struct{}, err error) {
+			o.busy(false, "")
+			if err != nil {
+				o.result.SetText(err.Error())
+				return
+			}
+			o.app.signedIn()
+		})
+		return
+	}
+	a, sec, err := o.account()
+	if err != nil {
+		o.result.SetText(err.Error())
+		return
+	}
+	o.busy(true, "Signing in…")
+	background(func() (struct{}, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		return struct{}{}, o.app.svc.SignIn(ctx, a, sec, false)
+	}, func(_ struct{}, err error) {
+		o.busy(false, "")
+		if err != nil {
+			o.result.SetText(err.Error())
+			return
+		}
+		o.password.SetText("")
+		o.app.signedIn()
+	})
+}

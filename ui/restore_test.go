@@ -1,0 +1,86 @@
+package ui
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/kumo-backup/kumo/account"
+	"github.com/kumo-backup/kumo/internal/service"
+	"github.com/kumo-backup/kumo/internal/testenv"
+)
+
+// The wizard from start to summary: the backed-up computer and folder are
+// offered, the moments are the real backups, a search narrows the
+// selection, and the chosen files land in the chosen folder, nowhere else.
+func TestRestoreWizardStartToSummary(t *testing.T) {
+	e := testenv.StartEmulator(t)
+	k := newTestApp(t, service.Options{RootCAs: e.Pool()})
+	a := account.Account{Service: account.InfiniCLOUD, URL: e.DAVURL("backup"), User: e.User, Device: "desk"}
+	if err := k.svc.SignIn(context.Background(), a, account.Secrets{Password: e.AppsPassword}, false); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(t.TempDir(), "Notes")
+	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 20, MaxSize: 4 << 10, Seed: 4, MaxDepth: 2})
+	os.WriteFile(filepath.Join(src, "recipe cake.txt"), []byte("flour, eggs"), 0o644)
+	if err := k.svc.AddFolder(src, nil); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the first backup", 30*time.Second, func() bool { return k.svc.Status().Line == "Up to date" })
+
+	fyne.DoAndWait(k.openRestore)
+	r := k.wizard
+	eventually(t, "the computer and folder", 20*time.Second, func() bool {
+		var d, f string
+		fyne.DoAndWait(func() { d, f = r.device.Selected, r.folder.Selected })
+		return d == "desk" && f == "Notes"
+	})
+	test.Tap(r.next)
+	eventually(t, "the moments", 20*time.Second, func() bool { return r.step == stepMoment })
+	if len(r.snaps) != 1 {
+		t.Fatalf("%d moments offered, want the one backup", len(r.snaps))
+	}
+	test.Tap(r.next)
+	eventually(t, "the file browser", 20*time.Second, func() bool { return r.step == stepSelect })
+	if !strings.HasPrefix(text(r.selInfo), "Everything: 21 files") {
+		t.Errorf("selection line: %q", text(r.selInfo))
+	}
+	test.Type(r.search, "cake")
+	if len(r.matches) != 1 || r.matches[0].Path != "recipe cake.txt" {
+		t.Fatalf("search for cake found %+v", r.matches)
+	}
+	r.pick(r.matches[0].Path, true)
+	if !strings.HasPrefix(text(r.selInfo), "Selected: 1 files") {
+		t.Errorf("selection line: %q", text(r.selInfo))
+	}
+	test.Tap(r.next)
+	if r.step != stepDest || !strings.HasPrefix(r.dest.Selected, destOriginal) {
+		t.Fatalf("step %d, destination %q: the original folder should be offered first", r.step, r.dest.Selected)
+	}
+	to := filepath.Join(t.TempDir(), "Back")
+	r.dest.SetSelected(destOther)
+	r.destPath.SetText("")
+	test.Type(r.destPath, to)
+	test.Tap(r.next)
+	eventually(t, "the summary", 20*time.Second, func() bool { return r.step == stepDone })
+	entries, _ := os.ReadDir(to)
+	if len(entries) != 1 || entries[0].Name() != "recipe cake.txt" {
+		t.Fatalf("restored %v, want only the selected file", entries)
+	}
+	if b, _ := os.ReadFile(filepath.Join(to, "recipe cake.txt")); string(b) != "flour, eggs" {
+		t.Errorf("restored content %q", b)
+	}
+	if got := text(r.status); got != "" {
+		t.Errorf("the summary step shows an error: %q", got)
+	}
+	if r.summary == nil || r.summary.Restored != 1 || len(r.summary.Failed) != 0 {
+		t.Errorf("summary %+v", r.summary)
+	}
+	test.Tap(r.next) // Close
+}

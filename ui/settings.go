@@ -1,0 +1,181 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/kumo-backup/kumo/account"
+	"github.com/kumo-backup/kumo/internal/autostart"
+	"github.com/kumo-backup/kumo/internal/paths"
+)
+
+// settingsScreen tunes the engine and manages the account.
+type settingsScreen struct {
+	app      *App
+	content  fyne.CanvasObject
+	workers  *widget.Select
+	limit    *widget.Entry
+	quiet    *widget.Entry
+	daily    *widget.Entry
+	login    *widget.Check
+	apiKey   *widget.Entry
+	device   *widget.Entry
+	message  *widget.Label
+	account  *widget.Label
+}
+
+func newSettingsScreen(k *App) *settingsScreen {
+	s := &settingsScreen{app: k}
+	s.workers = widget.NewSelect([]string{"1", "2", "4", "8", "16"}, nil)
+	s.limit = widget.NewEntry()
+	s.limit.SetPlaceHolder("0 = no limit")
+	s.quiet = widget.NewEntry()
+	s.daily = widget.NewEntry()
+	s.login = widget.NewCheck("Start Kumo in the tray when I log in", nil)
+	s.apiKey = widget.NewPasswordEntry()
+	s.apiKey.SetPlaceHolder("optional: 32 characters from My Page → API")
+	s.device = widget.NewEntry()
+	s.message = widget.NewLabel("")
+	s.message.Wrapping = fyne.TextWrapWord
+	s.account = widget.NewLabel("")
+	s.account.Wrapping = fyne.TextWrapWord
+
+	save := widget.NewButton("Save settings", s.save)
+	save.Importance = widget.HighImportance
+	rename := widget.NewButton("Rename", s.rename)
+	signOut := widget.NewButton("Sign out", func() {
+		dialog.ShowConfirm("Sign out?", "Kumo stops backing up and removes the password from this computer's keyring. "+
+			"Your backups stay on the server.", func(ok bool) {
+			if !ok {
+				return
+			}
+			background(func() (struct{}, error) { return struct{}{}, k.svc.SignOut() }, func(_ struct{}, err error) {
+				if err != nil {
+					s.message.SetText(err.Error())
+					return
+				}
+				k.signedOut()
+			})
+		}, k.win)
+	})
+	signOut.Importance = widget.DangerImportance
+	logs := widget.NewButton("Open the log folder", func() {
+		u, _ := url.Parse("file://" + filepath.ToSlash(filepath.Dir(paths.Log())))
+		if err := k.fyne.OpenURL(u); err != nil {
+			s.message.SetText("The log is in " + paths.Log())
+		}
+	})
+	form := widget.NewForm(
+		widget.NewFormItem("Parallel uploads", s.workers),
+		widget.NewFormItem("Upload limit (KiB/s)", s.limit),
+		widget.NewFormItem("Wait after a change (s)", s.quiet),
+		widget.NewFormItem("Keep daily versions (days)", s.daily),
+		widget.NewFormItem("", s.login),
+		widget.NewFormItem("API key", s.apiKey),
+	)
+	retention := widget.NewLabel("Every version is kept for 14 days, then one a day for the days above, then one a week for good.")
+	retention.Wrapping = fyne.TextWrapWord
+	s.content = container.NewPadded(container.NewVScroll(container.NewVBox(
+		form, retention, save, s.message, widget.NewSeparator(),
+		s.account,
+		container.NewBorder(nil, nil, widget.NewLabel("This computer"), rename, s.device),
+		container.NewHBox(signOut, logs),
+	)))
+	s.reload()
+	return s
+}
+
+func (s *settingsScreen) entry() autostart.Entry {
+	return autostart.Entry{ID: s.app.info.ID, Name: s.app.info.Name}
+}
+
+// reload shows the saved settings (from memory).
+func (s *settingsScreen) reload() {
+	cfg := s.app.svc.Config()
+	set := cfg.Settings.WithDefaults()
+	s.workers.SetSelected(strconv.Itoa(set.Workers))
+	s.limit.SetText(strconv.Itoa(set.UploadLimitKiB))
+	s.quiet.SetText(strconv.Itoa(set.QuietSeconds))
+	s.daily.SetText(strconv.Itoa(set.KeepDailyDays))
+	s.login.SetChecked(set.StartAtLogin)
+	switch {
+	case cfg.Demo:
+		s.account.SetText("Backing up to the demo server on this computer (" + s.app.svc.DemoDir() + "). Sign out to choose a real account.")
+		s.device.SetText(s.app.svc.Device())
+	case cfg.Account != nil:
+		s.account.SetText(fmt.Sprintf("Signed in as %s on %s.", cfg.Account.User, cfg.Account.Host()))
+		s.device.SetText(cfg.Account.Device)
+	default:
+		s.account.SetText("Not signed in.")
+	}
+}
+
+func positive(e *widget.Entry, name string, min int) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(e.Text))
+	if err != nil || n < min {
+		return 0, fmt.Errorf("%s must be a whole number of at least %d", name, min)
+	}
+	return n, nil
+}
+
+func (s *settingsScreen) save() {
+	var set account.Settings
+	var err error
+	set.Workers, _ = strconv.Atoi(s.workers.Selected)
+	if set.UploadLimitKiB, err = positive(s.limit, "The upload limit", 0); err == nil {
+		if set.QuietSeconds, err = positive(s.quiet, "The wait after a change", 1); err == nil {
+			set.KeepDailyDays, err = positive(s.daily, "Days of daily versions", 15)
+		}
+	}
+	if err != nil {
+		s.message.SetText(err.Error())
+		return
+	}
+	set.StartAtLogin = s.login.Checked
+	key := strings.TrimSpace(s.apiKey.Text)
+	s.message.SetText("Saving…")
+	background(func() (struct{}, error) {
+		if err := autostart.Set(s.entry(), set.StartAtLogin); err != nil {
+			return struct{}{}, fmt.Errorf("cannot change starting at login: %w", err)
+		}
+		if key != "" {
+			if err := s.app.svc.SetAPIKey(key); err != nil {
+				return struct{}{}, err
+			}
+		}
+		return struct{}{}, s.app.svc.UpdateSettings(set)
+	}, func(_ struct{}, err error) {
+		if err != nil {
+			s.message.SetText(err.Error())
+			return
+		}
+		s.apiKey.SetText("")
+		s.message.SetText("Saved.")
+	})
+}
+
+func (s *settingsScreen) rename() {
+	name := strings.TrimSpace(s.device.Text)
+	s.message.SetText("Renaming this computer on the server…")
+	background(func() (struct{}, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		return struct{}{}, s.app.svc.RenameDevice(ctx, name)
+	}, func(_ struct{}, err error) {
+		if err != nil {
+			s.message.SetText(err.Error())
+			return
+		}
+		s.message.SetText("This computer is now " + name + " on the server; its backups moved with it.")
+	})
+}

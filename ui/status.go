@@ -1,0 +1,134 @@
+package ui
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/kumo-backup/kumo/internal/human"
+	"github.com/kumo-backup/kumo/internal/service"
+)
+
+// statusScreen is the main tab: what is happening, in words.
+type statusScreen struct {
+	app      *App
+	content  fyne.CanvasObject
+	line     *widget.Label
+	bar      *widget.ProgressBar
+	detail   *widget.Label
+	recent   *widget.Label
+	problems *fyne.Container
+	pause    *widget.Button
+	errLabel *widget.Label
+}
+
+func newStatusScreen(k *App) *statusScreen {
+	s := &statusScreen{app: k}
+	s.line = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	s.line.Wrapping = fyne.TextWrapWord
+	s.bar = widget.NewProgressBar()
+	s.detail = widget.NewLabel("")
+	s.detail.Wrapping = fyne.TextWrapWord
+	s.recent = widget.NewLabel("")
+	s.recent.Wrapping = fyne.TextWrapBreak
+	s.problems = container.NewVBox()
+	s.errLabel = widget.NewLabel("")
+	s.errLabel.Wrapping = fyne.TextWrapWord
+	s.errLabel.Importance = widget.DangerImportance
+	s.pause = widget.NewButton("Pause", func() {
+		paused := k.last.State == service.Paused
+		go func() {
+			if paused {
+				k.svc.Resume()
+			} else {
+				k.svc.Pause()
+			}
+		}()
+	})
+	now := widget.NewButton("Back up now", func() { go k.svc.BackUpNow() })
+	now.Importance = widget.HighImportance
+	restoreBtn := widget.NewButton("Restore…", k.openRestore)
+	buttons := container.NewHBox(now, s.pause, restoreBtn)
+	s.content = container.NewPadded(container.NewVScroll(container.NewVBox(
+		s.line, s.bar, s.detail, s.errLabel, buttons,
+		widget.NewSeparator(),
+		widget.NewLabelWithStyle("Recently sent", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.recent,
+		widget.NewLabelWithStyle("Problems", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.problems,
+	)))
+	return s
+}
+
+func (s *statusScreen) setError(msg string) { s.errLabel.SetText(msg) }
+
+func (s *statusScreen) render(st service.Status) {
+	s.line.SetText(st.Line)
+	s.bar.SetValue(st.Fraction)
+	if st.State == service.Busy {
+		s.bar.Show()
+	} else {
+		s.bar.Hide()
+	}
+	detail := ""
+	if st.Account != "" {
+		detail = fmt.Sprintf("Backing up %d %s as %q to %s.", len(st.Folders), plural(len(st.Folders), "folder", "folders"), st.Device, st.Account)
+	}
+	if st.Speed > 0 && st.State == service.Busy {
+		detail += fmt.Sprintf(" %s/s.", human.Bytes(int64(st.Speed)))
+	}
+	if st.Quota != "" {
+		detail += " Storage: " + st.Quota + "."
+	}
+	if !st.LastBackup.IsZero() {
+		detail += " Last backup " + st.LastBackup.Local().Format("15:04:05") + "."
+	}
+	s.detail.SetText(detail)
+	if st.State == service.Paused {
+		s.pause.SetText("Resume")
+	} else {
+		s.pause.SetText("Pause")
+	}
+	if len(st.Recent) == 0 {
+		s.recent.SetText("Nothing sent since Kumo started.")
+	} else {
+		s.recent.SetText(joinLines(st.Recent))
+	}
+	s.problems.RemoveAll()
+	if len(st.Problems) == 0 {
+		s.problems.Add(widget.NewLabel("None."))
+	}
+	for i, p := range st.Problems {
+		if i == 20 {
+			s.problems.Add(widget.NewLabel(fmt.Sprintf("…and %d more (see the log in Settings).", len(st.Problems)-i)))
+			break
+		}
+		where := filepath.Base(p.Folder)
+		if p.Path != "" {
+			where += "/" + p.Path
+		}
+		msg := widget.NewLabel(where + ": " + p.Message)
+		msg.Wrapping = fyne.TextWrapWord
+		retry := widget.NewButton("Retry", func() { go s.app.svc.BackUpNow() })
+		s.problems.Add(container.NewBorder(nil, nil, nil, retry, msg))
+	}
+}
+
+func joinLines(lines []string) string {
+	out := ""
+	for i, l := range lines {
+		if i > 0 {
+			out += "\n"
+		}
+		out += l
+	}
+	return out
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
