@@ -108,7 +108,7 @@ type App struct {
 	tabs    *container.AppTabs
 	menu    *trayMenu
 	onboard *onboarding
-	wizard  *restoreWizard // the last restore wizard opened
+	wizard  *restoreWizard  // the last restore wizard opened
 	seen    map[string]bool // problems already notified
 	last    service.Status
 }

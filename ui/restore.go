@@ -257,7 +257,9 @@ func (r *restoreWizard) loadFolders() {
 func (r *restoreWizard) loadMoments() {
 	client, device, folder := r.app.svc.Client(), r.device.Selected, r.folder.Selected
 	r.status.SetText("Reading the list of backups…")
-	background(func() ([]restore.Snapshot, error) { return restore.Snapshots(context.Background(), client, device, folder) },
+	background(func() ([]restore.Snapshot, error) {
+		return restore.Snapshots(context.Background(), client, device, folder)
+	},
 		func(snaps []restore.Snapshot, err error) {
 			if err != nil || len(snaps) == 0 {
 				r.status.SetText(fmt.Sprintf("No backup of %s was found: %v", folder, err))

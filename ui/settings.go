@@ -21,17 +21,17 @@ import (
 
 // settingsScreen tunes the engine and manages the account.
 type settingsScreen struct {
-	app      *App
-	content  fyne.CanvasObject
-	workers  *widget.Select
-	limit    *widget.Entry
-	quiet    *widget.Entry
-	daily    *widget.Entry
-	login    *widget.Check
-	apiKey   *widget.Entry
-	device   *widget.Entry
-	message  *widget.Label
-	account  *widget.Label
+	app     *App
+	content fyne.CanvasObject
+	workers *widget.Select
+	limit   *widget.Entry
+	quiet   *widget.Entry
+	daily   *widget.Entry
+	login   *widget.Check
+	apiKey  *widget.Entry
+	device  *widget.Entry
+	message *widget.Label
+	account *widget.Label
 }
 
 func newSettingsScreen(k *App) *settingsScreen {
