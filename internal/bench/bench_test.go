@@ -143,9 +143,18 @@ func makeSmallTree(t *testing.T, root string, folders, perFolder, size int) int 
 
 func TestBench(t *testing.T) {
 	b := &bench{t: t, work: t.TempDir()}
-	b.kumo = os.Getenv("KUMO_BIN")
-	if b.kumo == "" {
+	bin := os.Getenv("KUMO_BIN")
+	if bin == "" {
 		t.Fatal("set KUMO_BIN to the kumo binary (make bench does)")
+	}
+	// A private copy: a rebuild of bin/kumo during the run must not change what is measured.
+	raw, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.kumo = filepath.Join(b.work, "kumo")
+	if err := os.WriteFile(b.kumo, raw, 0o755); err != nil {
+		t.Fatal(err)
 	}
 	b.rclone = testenv.Require(t, "rclone")
 	b.srv = testenv.StartApache(t)
@@ -257,7 +266,7 @@ func TestBench(t *testing.T) {
 		Kumo: fmt.Sprintf("%d requests, %.2f CPU-seconds", reqs, cpu), Rclone: "— (no daemon)"})
 
 	printTable(t, rows)
-	raw, _ := json.MarshalIndent(map[string]any{"date": time.Now().UTC().Format(time.RFC3339), "reps": reps, "rows": rows}, "", "  ")
+	raw, _ = json.MarshalIndent(map[string]any{"date": time.Now().UTC().Format(time.RFC3339), "reps": reps, "rows": rows}, "", "  ")
 	outFile := os.Getenv("BENCH_OUT")
 	if outFile == "" {
 		outFile = filepath.Join(os.TempDir(), "kumo-bench.json")
