@@ -217,3 +217,19 @@ func distinctColors(img *image.RGBA) int {
 	}
 	return len(seen)
 }
+
+// The engine and everything under it never import the UI toolkit (DESIGN.md):
+// the same code runs from the command line on a server without a display.
+func TestEngineNeverImportsFyne(t *testing.T) {
+	pkgs := []string{"./backup/...", "./transport/...", "./account/...", "./watcher/...", "./emulator/...",
+		"./internal/service/...", "./internal/cli/...", "./internal/autostart/...", "./internal/instance/..."}
+	out, err := exec.Command("go", append([]string{"list", "-deps"}, pkgs...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.HasPrefix(dep, "fyne.io/") || strings.HasSuffix(dep, "kumo/ui") {
+			t.Errorf("the engine side depends on %s", dep)
+		}
+	}
+}
