@@ -3,14 +3,18 @@
 GO          ?= go
 BIN         := bin/kumo
 COMMIT      := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-LDFLAGS     := -X main.commit=$(COMMIT)
+DATE        := $(shell git log -1 --format=%cs 2>/dev/null || date -u +%F)
+VERSION     := $(shell sed -n 's/^Version *= *"\(.*\)"/\1/p' FyneApp.toml)
+LDFLAGS     := -X main.commit=$(COMMIT) -X main.date=$(DATE)
+PREFIX      ?= $(HOME)/.local
+ARCHIVE     := kumo-$(VERSION)-linux-$(shell $(GO) env GOARCH).tar.xz
 GOBIN       := $(shell $(GO) env GOPATH)/bin
 STATICCHECK := $(GOBIN)/staticcheck
 FYNE        := $(GOBIN)/fyne
 STATICCHECK_VERSION := v0.8.2
 FYNE_VERSION        := v1.7.4
 
-.PHONY: all build run test bench lint package deps deps-test clean
+.PHONY: all build run test bench lint package package-windows install uninstall cross deps deps-test clean
 
 all: build
 
@@ -26,8 +30,16 @@ build: deps ## build bin/kumo
 run: build ## build and open the desktop app
 	./$(BIN)
 
-test: deps-test build lint ## install test components, then run every test
+test: deps-test build lint cross ## install test components, then run every test
 	KUMO_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 15m ./...
+
+# Everything but the UI compiles for Windows and macOS without cgo: seconds,
+# and platform code (autostart, paths, keyring) never rots.
+ENGINE_PKGS := ./backup/... ./transport/... ./account/... ./watcher/... ./emulator/... ./internal/cli/... \
+	./internal/service/... ./internal/autostart/... ./internal/instance/... ./internal/paths/... ./internal/human/... ./internal/certs/...
+cross: ## compile the engine for windows and darwin
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build $(ENGINE_PKGS)
+	GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(ENGINE_PKGS)
 
 # Kumo against rclone on the same Apache, table printed and saved as JSON
 # (BENCH_OUT); BENCH_REPS, BENCH_FILES, BENCH_NOOP_FILES, BENCH_RTT_FILES,
@@ -52,10 +64,36 @@ $(FYNE):
 	$(GO) install fyne.io/tools/cmd/fyne@$(FYNE_VERSION)
 
 # fyne package bumps Build in FyneApp.toml; the copy keeps the tree clean.
-package: build $(FYNE) ## release archive for this OS (fyne package)
+# Its archive is then completed with the desktop entry, AppStream metadata,
+# icons at every hicolor size and scripts/install.sh, and named by version.
+package: build $(FYNE) ## Linux release archive (fyne package -os linux), bin/$(ARCHIVE)
 	@cp FyneApp.toml .FyneApp.toml.keep
-	$(FYNE) package --release --executable $(BIN); status=$$?; \
+	$(FYNE) package -os linux --release --executable $(BIN); status=$$?; \
 	mv .FyneApp.toml.keep FyneApp.toml; exit $$status
+	rm -rf bin/pkg && mkdir -p bin/pkg && tar -xJf Kumo.tar.xz -C bin/pkg && rm Kumo.tar.xz
+	d=bin/pkg/kumo-$(VERSION) && mkdir -p $$d/share/applications $$d/share/metainfo $$d/share/icons $$d/scripts && \
+	mv bin/pkg/kumo/usr/local/bin $$d/bin && \
+	cp packaging/linux/io.kumobackup.kumo.desktop.in $$d/share/applications/ && \
+	cp packaging/linux/io.kumobackup.kumo.metainfo.xml $$d/share/metainfo/ && \
+	cp -r assets/hicolor $$d/share/icons/ && cp scripts/install.sh $$d/scripts/ && \
+	printf 'Kumo %s\n\nInstall for yourself:  scripts/install.sh install\nfor everyone (root):  scripts/install.sh install --prefix /usr/local\nUninstall:            scripts/install.sh uninstall [--prefix DIR]\n' $(VERSION) >$$d/README && \
+	rm -rf bin/pkg/kumo && tar -C bin/pkg -cJf bin/$(ARCHIVE) kumo-$(VERSION)
+	@echo "bin/$(ARCHIVE)"
+
+install: build ## install for this user (or PREFIX=/usr/local for everyone)
+	bash scripts/install.sh install --prefix $(PREFIX) --bin $(BIN)
+
+uninstall: ## remove exactly what install put under PREFIX
+	bash scripts/install.sh uninstall --prefix $(PREFIX)
+
+# A cold cross-build of the cgo Fyne app takes minutes: never part of make test.
+package-windows: $(FYNE) ## bin/kumo.exe for Windows with mingw-w64, icon and version embedded
+	bash scripts/deps.sh windows
+	@cp FyneApp.toml .FyneApp.toml.keep
+	CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc $(FYNE) package -os windows --release --name Kumo \
+		--app-version $(VERSION); status=$$?; \
+	mv .FyneApp.toml.keep FyneApp.toml; exit $$status
+	mv Kumo.exe bin/kumo.exe && ls -l bin/kumo.exe
 
 clean:
-	rm -rf bin Kumo.tar.xz
+	rm -rf bin Kumo.tar.xz Kumo.exe

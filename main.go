@@ -14,6 +14,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/kumo-backup/kumo/internal/autostart"
+	_ "github.com/kumo-backup/kumo/internal/cleanlocale" // before Fyne's init
 	"github.com/kumo-backup/kumo/internal/cli"
 	"github.com/kumo-backup/kumo/ui"
 )
@@ -24,8 +25,8 @@ import (
 //go:embed FyneApp.toml
 var fyneApp string
 
-// commit is set by the Makefile with -ldflags "-X main.commit=...".
-var commit string
+// commit and date are set by the Makefile with -ldflags "-X main.commit=... -X main.date=...".
+var commit, date string
 
 type appMetadata struct {
 	Details struct {
@@ -43,7 +44,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "kumo: FyneApp.toml is invalid:", err)
 		os.Exit(1)
 	}
-	build := cli.BuildInfo{Version: meta.Details.Version, Commit: buildCommit()}
+	build := cli.BuildInfo{Version: meta.Details.Version, Commit: buildCommit(), Date: buildDate()}
 
 	hidden := len(os.Args) == 2 && os.Args[1] == autostart.TrayFlag
 	if len(os.Args) > 1 && !hidden {
@@ -54,7 +55,7 @@ func main() {
 	}
 	ui.Run(ui.Info{
 		ID: meta.Details.ID, Name: meta.Details.Name, Version: meta.Details.Version,
-		Build: meta.Details.Build, Commit: build.Commit, Migrations: meta.Migrations, Hidden: hidden,
+		Build: meta.Details.Build, Commit: build.Commit, Date: build.Date, Migrations: meta.Migrations, Hidden: hidden,
 	})
 }
 
@@ -66,6 +67,20 @@ func buildCommit() string {
 		for _, s := range bi.Settings {
 			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
 				return s.Value[:12]
+			}
+		}
+	}
+	return "unknown"
+}
+
+func buildDate() string {
+	if date != "" {
+		return date
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.time" && len(s.Value) >= 10 {
+				return s.Value[:10]
 			}
 		}
 	}

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/BurntSushi/toml"
+
 	"github.com/kumo-backup/kumo/internal/testenv"
 )
 
@@ -42,8 +44,13 @@ func TestBinaryHelpAndVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(out), "kumo ") {
-		t.Errorf("kumo --version printed %q", out)
+	var meta appMetadata
+	if _, err := toml.DecodeFile("FyneApp.toml", &meta); err != nil {
+		t.Fatal(err)
+	}
+	want := "kumo " + meta.Details.Version + " (commit "
+	if !strings.HasPrefix(string(out), want) || !strings.Contains(string(out), ", built 20") {
+		t.Errorf("kumo --version printed %q; want %q…, built DATE) from FyneApp.toml", out, want)
 	}
 }
 
@@ -230,6 +237,21 @@ func TestEngineNeverImportsFyne(t *testing.T) {
 	for _, dep := range strings.Fields(string(out)) {
 		if strings.HasPrefix(dep, "fyne.io/") || strings.HasSuffix(dep, "kumo/ui") {
 			t.Errorf("the engine side depends on %s", dep)
+		}
+	}
+}
+
+// Servers run with LANG=C: the command line prints what it was asked for
+// and nothing from the UI toolkit.
+func TestCLIWithPOSIXLocaleIsQuiet(t *testing.T) {
+	bin := kumoBinary(t)
+	for _, env := range [][]string{{"LANG=C"}, {"LC_ALL=C", "LANG=en_US.UTF-8"}, {"LANG=C.UTF-8"}, {"LANG="}} {
+		cmd := exec.Command(bin, "--version")
+		cmd.Env = append([]string{"HOME=" + t.TempDir(), "PATH=/usr/bin:/bin"}, env...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil || stderr.Len() > 0 {
+			t.Errorf("kumo --version with %v: %v, stderr %q", env, err, stderr.String())
 		}
 	}
 }

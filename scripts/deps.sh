@@ -2,6 +2,7 @@
 # Installs, only when missing, the system packages Kumo needs.
 #   scripts/deps.sh build   cgo libraries for building the Fyne app
 #   scripts/deps.sh test    the above plus every real component the tests start
+#   scripts/deps.sh windows the above plus mingw-w64, to cross-build kumo.exe
 # Works as root on a fresh Debian machine; elsewhere it says what to run.
 set -euo pipefail
 
@@ -9,13 +10,14 @@ group=${1:-build}
 
 build_pkgs=(gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev)
 # dbus-daemon ships dbus-run-session; apache2-utils ships htpasswd.
-test_pkgs=(apache2 apache2-utils rclone gnome-keyring dbus dbus-daemon xvfb litmus libsecret-tools)
+test_pkgs=(apache2 apache2-utils rclone gnome-keyring dbus dbus-daemon xvfb litmus libsecret-tools desktop-file-utils appstream x11-utils)
 
 case "$group" in
 build) want=("${build_pkgs[@]}") ;;
+windows) want=("${build_pkgs[@]}" gcc-mingw-w64-x86-64) ;;
 test) want=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
 *)
-	echo "usage: $0 build|test" >&2
+	echo "usage: $0 build|test|windows" >&2
 	exit 2
 	;;
 esac

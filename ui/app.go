@@ -25,10 +25,10 @@ import (
 
 // Info is the build's identity, shown in the window and used for the app ID.
 type Info struct {
-	ID, Name, Version, Commit string
-	Build                     int
-	Migrations                map[string]bool
-	Hidden                    bool // started at login: straight to the tray
+	ID, Name, Version, Commit, Date string
+	Build                           int
+	Migrations                      map[string]bool
+	Hidden                          bool // started at login: straight to the tray
 }
 
 var (

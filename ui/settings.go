@@ -90,6 +90,8 @@ func newSettingsScreen(k *App) *settingsScreen {
 		s.account,
 		container.NewBorder(nil, nil, widget.NewLabel("This computer"), rename, s.device),
 		container.NewHBox(signOut, logs),
+		widget.NewSeparator(),
+		widget.NewLabel(fmt.Sprintf("About: %s %s (commit %s, built %s)", k.info.Name, k.info.Version, k.info.Commit, k.info.Date)),
 	)))
 	s.reload()
 	return s

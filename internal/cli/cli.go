@@ -20,6 +20,7 @@ import (
 type BuildInfo struct {
 	Version string
 	Commit  string
+	Date    string // the commit's date, YYYY-MM-DD
 }
 
 // Env is the process environment the commands may read.
@@ -80,7 +81,7 @@ func usage(w io.Writer) {
 }
 
 func runVersion(_ context.Context, env Env, _ []string) int {
-	fmt.Fprintf(env.Stdout, "kumo %s (commit %s)\n", env.Build.Version, env.Build.Commit)
+	fmt.Fprintf(env.Stdout, "kumo %s (commit %s, built %s)\n", env.Build.Version, env.Build.Commit, env.Build.Date)
 	return 0
 }
 

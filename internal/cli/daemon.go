@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/kumo-backup/kumo/backup"
@@ -76,7 +75,9 @@ func runDaemon(ctx context.Context, env Env, args []string) int {
 		engines = append(engines, e)
 	}
 	signals := make(chan os.Signal, 2)
-	signal.Notify(signals, syscall.SIGUSR1, syscall.SIGUSR2)
+	if len(pauseSignals) > 0 {
+		signal.Notify(signals, pauseSignals...)
+	}
 	defer signal.Stop(signals)
 	logger.Info("daemon started", "folders", fs.Args(), "safety-rescan", *every)
 	fmt.Fprintf(env.Stdout, "Backing up %d folders to %s as changes happen; Ctrl-C stops.\n", len(engines), acct.URL)
@@ -116,7 +117,7 @@ func runDaemon(ctx context.Context, env Env, args []string) int {
 			return 0
 		case s := <-signals:
 			for _, e := range engines {
-				if s == syscall.SIGUSR1 {
+				if isPauseSignal(s) {
 					e.Pause()
 				} else {
 					e.Resume()

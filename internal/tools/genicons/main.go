@@ -8,6 +8,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -164,11 +165,20 @@ func main() {
 		mix := func(a, b uint8) uint8 { return uint8(float64(a) + (float64(b)-float64(a))*y) }
 		return color.NRGBA{mix(top.R, bottom.R), mix(top.G, bottom.G), mix(top.B, bottom.B), 255}
 	}
-	write(filepath.Join(*out, "icon.png"), render(512, []layer{
+	appIcon := []layer{
 		{roundRect(0.03, 0.03, 0.97, 0.97, 0.2), gradient},
 		{cloud, solid(white)},
 		{glyphs["busy"], gradient},
-	}))
+	}
+	write(filepath.Join(*out, "icon.png"), render(512, appIcon))
+	// The freedesktop icon theme's sizes, drawn at each size rather than scaled.
+	for _, n := range []int{16, 24, 32, 48, 64, 128, 256, 512} {
+		dir := filepath.Join(*out, "hicolor", fmt.Sprintf("%dx%d", n, n))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			log.Fatal(err)
+		}
+		write(filepath.Join(dir, "io.kumobackup.kumo.png"), render(n, appIcon))
+	}
 
 	trayColors := map[string]color.NRGBA{
 		"idle":   {0x2B, 0x6C, 0xE0, 255},
