@@ -13,7 +13,7 @@ import (
 )
 
 // ErrRunning means another instance is running and was asked to show itself.
-var ErrRunning = errors.New("Kumo is already running")
+var ErrRunning = errors.New("another Kumo is already running")
 
 // Lock is held by the running instance.
 type Lock struct{ ln net.Listener }
