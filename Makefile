@@ -14,7 +14,7 @@ FYNE        := $(GOBIN)/fyne
 STATICCHECK_VERSION := v0.8.2
 FYNE_VERSION        := v1.7.4
 
-.PHONY: all build run test bench lint package package-windows install uninstall cross deps deps-test clean
+.PHONY: all build run test bench lint guide package package-windows install uninstall cross deps deps-test clean
 
 all: build
 
@@ -32,6 +32,10 @@ run: build ## build and open the desktop app
 
 test: deps-test build lint cross ## install test components, then run every test
 	KUMO_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 15m ./...
+
+guide: build ## the user guide's screenshots, from the real binary under Xvfb (docs/guide/)
+	bash scripts/deps.sh guide
+	KUMO_BIN=$(abspath $(BIN)) $(GO) test -tags guide -run TestGuide -count=1 -v .
 
 # Everything but the UI compiles for Windows and macOS without cgo: seconds,
 # and platform code (autostart, paths, keyring) never rots.
@@ -54,8 +58,10 @@ lint: $(STATICCHECK) ## gofmt, go vet, staticcheck
 	if [ -n "$$unformatted" ]; then echo "not gofmt-clean:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) vet -tags bench ./internal/bench/
+	$(GO) vet -tags guide .
 	$(STATICCHECK) ./...
 	$(STATICCHECK) -tags bench ./internal/bench/
+	$(STATICCHECK) -tags guide .
 
 $(STATICCHECK):
 	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)

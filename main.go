@@ -47,7 +47,8 @@ func main() {
 	build := cli.BuildInfo{Version: meta.Details.Version, Commit: buildCommit(), Date: buildDate()}
 
 	hidden := len(os.Args) == 2 && os.Args[1] == autostart.TrayFlag
-	if len(os.Args) > 1 && !hidden {
+	openRestore := len(os.Args) == 2 && os.Args[1] == "--restore"
+	if len(os.Args) > 1 && !hidden && !openRestore {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		code := cli.Run(ctx, cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Build: build}, os.Args[1:])
 		stop()
@@ -55,7 +56,7 @@ func main() {
 	}
 	ui.Run(ui.Info{
 		ID: meta.Details.ID, Name: meta.Details.Name, Version: meta.Details.Version,
-		Build: meta.Details.Build, Commit: build.Commit, Date: build.Date, Migrations: meta.Migrations, Hidden: hidden,
+		Build: meta.Details.Build, Commit: build.Commit, Date: build.Date, Migrations: meta.Migrations, Hidden: hidden, OpenRestore: openRestore,
 	})
 }
 

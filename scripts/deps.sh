@@ -15,9 +15,10 @@ test_pkgs=(apache2 apache2-utils rclone gnome-keyring dbus dbus-daemon xvfb litm
 case "$group" in
 build) want=("${build_pkgs[@]}") ;;
 windows) want=("${build_pkgs[@]}" gcc-mingw-w64-x86-64) ;;
+guide) want=("${build_pkgs[@]}" "${test_pkgs[@]}" xdotool) ;;
 test) want=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
 *)
-	echo "usage: $0 build|test|windows" >&2
+	echo "usage: $0 build|test|windows|guide" >&2
 	exit 2
 	;;
 esac

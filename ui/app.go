@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -29,6 +30,7 @@ type Info struct {
 	Build                           int
 	Migrations                      map[string]bool
 	Hidden                          bool // started at login: straight to the tray
+	OpenRestore                     bool // opened from the "Restore files" launcher action
 }
 
 var (
@@ -50,10 +52,14 @@ func Run(info Info) {
 		Icon: iconResource, Migrations: info.Migrations,
 	})
 	var k *App
-	show := make(chan struct{}, 1)
-	lock, err := instance.Acquire(info.ID, func() {
+	requests := make(chan string, 4)
+	request := instance.Show
+	if info.OpenRestore {
+		request = instance.Restore
+	}
+	lock, err := instance.Acquire(info.ID, request, func(req string) {
 		select {
-		case show <- struct{}{}:
+		case requests <- req:
 		default:
 		}
 	})
@@ -83,11 +89,18 @@ func Run(info Info) {
 	defer svc.Close()
 	k = New(a, svc, info)
 	go func() {
-		for range show {
-			fyne.Do(k.Show)
+		for req := range requests {
+			if req == instance.Restore {
+				fyne.Do(k.openRestore)
+			} else {
+				fyne.Do(k.Show)
+			}
 		}
 	}()
 	k.Start()
+	if info.OpenRestore {
+		k.openRestoreWhenConnected()
+	}
 	if info.Hidden && k.tray {
 		a.Run()
 		return
@@ -118,7 +131,7 @@ func New(a fyne.App, svc *service.Service, info Info) *App {
 	k := &App{fyne: a, svc: svc, info: info, seen: map[string]bool{}}
 	k.win = a.NewWindow(info.Name)
 	k.win.SetIcon(iconResource)
-	k.win.Resize(fyne.NewSize(720, 520))
+	k.win.Resize(fyne.NewSize(720, 620))
 	_, k.tray = a.(desktop.App)
 	if k.tray {
 		k.menu = newTrayMenu(k)
@@ -153,6 +166,19 @@ func (k *App) Start() {
 		if err := k.svc.Start(); err != nil {
 			fyne.Do(func() { k.status.setError(err.Error()) })
 		}
+	}()
+}
+
+// openRestoreWhenConnected opens the wizard once the account is connected.
+func (k *App) openRestoreWhenConnected() {
+	go func() {
+		for range 100 {
+			if k.svc.Client() != nil {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		fyne.Do(k.openRestore)
 	}()
 }
 

@@ -28,14 +28,20 @@ func socketPath(id string) string {
 	return filepath.Join(dir, "kumo-"+hex.EncodeToString(sum[:6])+".sock")
 }
 
-// Acquire makes this the running instance, calling show whenever a later
-// launch asks; if another instance runs it is asked to show and ErrRunning
-// returned. Other failures return a nil Lock and nil error: running twice
-// is better than not running.
-func Acquire(id string, show func()) (*Lock, error) {
+// Requests a later launch can make of the running instance.
+const (
+	Show    = "show"
+	Restore = "restore" // open the restore wizard
+)
+
+// Acquire makes this the running instance, calling handle with each
+// request a later launch makes; if another instance runs, request is sent
+// to it and ErrRunning returned. Other failures return a nil Lock and nil
+// error: running twice is better than not running.
+func Acquire(id, request string, handle func(request string)) (*Lock, error) {
 	p := socketPath(id)
 	if c, err := net.DialTimeout("unix", p, time.Second); err == nil {
-		_, _ = c.Write([]byte("show\n"))
+		_, _ = c.Write([]byte(request + "\n"))
 		c.Close()
 		return nil, ErrRunning
 	}
@@ -55,8 +61,9 @@ func Acquire(id string, show func()) (*Lock, error) {
 			_ = c.SetReadDeadline(time.Now().Add(time.Second))
 			n, _ := c.Read(buf)
 			c.Close()
-			if string(buf[:n]) == "show\n" {
-				show()
+			switch req := string(buf[:n]); req {
+			case Show + "\n", Restore + "\n":
+				handle(req[:len(req)-1])
 			}
 		}
 	}()
