@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"os"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kumo-backup/kumo/account"
@@ -198,13 +200,32 @@ func (o *onboarding) doSignIn() {
 		o.result.SetText(err.Error())
 		return
 	}
+	o.signInAs(a, sec, false)
+}
+
+// signInAs signs in; when another computer's backups already use this
+// device name (this computer before a reinstall, typically), it asks
+// whether to continue them.
+func (o *onboarding) signInAs(a account.Account, sec account.Secrets, takeOver bool) {
 	o.busy(true, "Signing in…")
 	background(func() (struct{}, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		return struct{}{}, o.app.svc.SignIn(ctx, a, sec, false)
+		return struct{}{}, o.app.svc.SignIn(ctx, a, sec, takeOver)
 	}, func(_ struct{}, err error) {
 		o.busy(false, "")
+		var ce *account.CheckError
+		if errors.As(err, &ce) && ce.Problem == account.ProblemDeviceTaken && !takeOver {
+			o.result.SetText(err.Error())
+			dialog.ShowConfirm("Continue the backups of "+a.Device+"?",
+				"Choose Yes if this computer was "+a.Device+" before (a reinstall or a new disk): Kumo continues its backups "+
+					"and its history. Choose No to type a different name for this computer.", func(yes bool) {
+					if yes {
+						o.signInAs(a, sec, true)
+					}
+				}, o.app.win)
+			return
+		}
 		if err != nil {
 			o.result.SetText(err.Error())
 			return

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"net"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/internal/service"
 	"github.com/kumo-backup/kumo/internal/testenv"
 )
@@ -256,4 +258,44 @@ func findButton(t *testing.T, root fyne.CanvasObject, label string) *widget.Butt
 		t.Fatalf("no button %q on the screen", label)
 	}
 	return found
+}
+
+// A reinstalled computer signs in with its old name: Kumo asks once, and
+// on Yes continues that computer's backups instead of refusing.
+func TestSignInContinuesAReinstalledComputer(t *testing.T) {
+	e := testenv.StartEmulator(t)
+	old := account.Account{Service: account.InfiniCLOUD, URL: e.DAVURL("backup"), User: e.User, Device: "laptop"}
+	if _, err := account.Check(context.Background(), old, account.Secrets{Password: e.AppsPassword},
+		account.Options{RootCAs: e.Pool(), MachineID: "the-old-install"}); err != nil {
+		t.Fatal(err)
+	}
+	k := newTestApp(t, service.Options{RootCAs: e.Pool()})
+	o := k.onboard
+	test.Type(o.url, e.URL+"dav/")
+	test.Type(o.user, e.User)
+	test.Type(o.password, e.AppsPassword)
+	o.device.SetText("laptop")
+	test.Tap(o.signIn)
+	var yes *widget.Button
+	eventually(t, "the question about the old computer", 20*time.Second, func() bool {
+		var top fyne.CanvasObject
+		fyne.DoAndWait(func() { top = k.win.Canvas().Overlays().Top() })
+		if top == nil {
+			return false
+		}
+		yes = findButton(t, top, "Yes")
+		return true
+	})
+	if got := text(o.result); !strings.Contains(got, "laptop") {
+		t.Errorf("the sentence should name the device: %q", got)
+	}
+	test.Tap(yes)
+	eventually(t, "the main screens", 20*time.Second, func() bool {
+		var c fyne.CanvasObject
+		fyne.DoAndWait(func() { c = k.win.Content() })
+		return c == k.tabs
+	})
+	if d := k.svc.Device(); d != "laptop" {
+		t.Errorf("signed in as %q, want the old computer's name", d)
+	}
 }
