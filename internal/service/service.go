@@ -60,6 +60,11 @@ type Service struct {
 	ctx      context.Context
 	cancel   context.CancelFunc
 
+	// Snapshots for readers on the UI goroutine, which must never wait for mu.
+	cfgSnap    atomic.Pointer[account.Config]
+	clientSnap atomic.Pointer[transport.Client]
+	startMu    sync.Mutex // one Start or stop at a time; held during their I/O, never by readers
+
 	latest atomic.Pointer[Status]
 	wake   chan struct{}
 	quit   chan struct{}
@@ -89,24 +94,23 @@ func New(opts Options) (*Service, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Service{opts: opts, log: log, cfg: *cfg, folders: map[string]*folderRun{}, ctx: ctx, cancel: cancel,
 		wake: make(chan struct{}, 1), quit: make(chan struct{})}
+	s.publishLocked()
 	go s.dispatch()
 	return s, nil
 }
 
 // Config returns a copy of the settings.
+// It never waits for the service's lock, so the UI goroutine may call it.
 func (s *Service) Config() account.Config {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.cfg
+	c := *s.cfgSnap.Load()
 	c.Folders = slices.Clone(c.Folders)
 	return c
 }
 
 // SignedIn reports whether an account (or the demo) is set up.
 func (s *Service) SignedIn() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.cfg.Account != nil || s.cfg.Demo
+	c := s.cfgSnap.Load()
+	return c.Account != nil || c.Demo
 }
 
 func (s *Service) accountOptions() account.Options {
@@ -157,65 +161,33 @@ func (s *Service) StartDemo() error {
 }
 
 // Start connects with the saved account (the password from the keyring)
-// and starts watching every chosen folder.
+// and starts watching every chosen folder. The slow parts (keyring, demo
+// server, index) run without holding the lock readers use.
 func (s *Service) Start() error {
+	s.startMu.Lock()
+	defer s.startMu.Unlock()
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.client != nil {
+	running, cfg, secrets := s.client != nil, s.cfg, s.secrets
+	s.mu.Unlock()
+	if running {
 		return nil
 	}
-	var cfg transport.Config
-	var indexKey [2]string
-	switch {
-	case s.cfg.Demo:
-		cert, err := emulator.LoadOrCreateCert(s.opts.DemoDir)
-		if err != nil {
-			return fmt.Errorf("cannot start the demo server: %w", err)
-		}
-		acct := emulator.DemoAccount()
-		srv, err := emulator.Start(emulator.Config{DataDir: s.opts.DemoDir, Accounts: []emulator.Account{acct}, Cert: cert})
-		if err != nil {
-			return fmt.Errorf("cannot start the demo server: %w", err)
-		}
-		s.demo = srv
-		cfg = transport.Config{URL: srv.URL + "backup/", User: acct.User, Password: acct.AppsPassword, RootCAs: srv.Pool()}
-		indexKey = [2]string{"demo", acct.User}
-	case s.cfg.Account != nil:
-		a := *s.cfg.Account
-		if s.secrets.Password == "" {
-			sec, err := account.LoadSecrets(a, account.SecretSource{})
-			if err != nil {
-				return err
-			}
-			s.secrets = sec
-		}
-		roots := s.opts.RootCAs
-		if roots == nil && a.CAFile != "" {
-			var err error
-			if roots, err = account.LoadCAFile(a.CAFile); err != nil {
-				return err
-			}
-		}
-		cfg = transport.Config{URL: a.URL, User: a.User, Password: s.secrets.Password, RootCAs: roots}
-		indexKey = [2]string{a.URL, a.User}
-	default:
-		return errors.New("not signed in")
-	}
-	set := s.cfg.Settings.WithDefaults()
-	cfg.Connections, cfg.UploadLimit, cfg.DialContext = set.Workers, int64(set.UploadLimitKiB)<<10, s.opts.DialContext
-	cfg.UserAgent, cfg.Logger = "Kumo/"+s.opts.Version, s.log
-	client, err := transport.New(cfg)
+	conn, demo, indexKey, err := s.connect(cfg, &secrets)
 	if err != nil {
-		s.closeDemoLocked()
 		return err
 	}
 	ix, err := backup.OpenIndex(paths.Index(indexKey[0], indexKey[1]))
 	if err != nil {
-		client.Close()
-		s.closeDemoLocked()
+		conn.Close()
+		if demo != nil {
+			demo.Close()
+		}
 		return err
 	}
-	s.client, s.ix = client, ix
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.client, s.ix, s.demo, s.secrets = conn, ix, demo, secrets
+	s.clientSnap.Store(conn)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	for _, f := range s.cfg.Folders {
 		s.startFolderLocked(f)
@@ -225,8 +197,64 @@ func (s *Service) Start() error {
 	return nil
 }
 
+// connect opens the transport for cfg: the demo server, or the account
+// with its password (from the keyring unless already known).
+func (s *Service) connect(cfg account.Config, secrets *account.Secrets) (*transport.Client, *emulator.Server, [2]string, error) {
+	var tc transport.Config
+	var key [2]string
+	var demo *emulator.Server
+	switch {
+	case cfg.Demo:
+		cert, err := emulator.LoadOrCreateCert(s.opts.DemoDir)
+		if err != nil {
+			return nil, nil, key, fmt.Errorf("cannot start the demo server: %w", err)
+		}
+		acct := emulator.DemoAccount()
+		demo, err = emulator.Start(emulator.Config{DataDir: s.opts.DemoDir, Accounts: []emulator.Account{acct}, Cert: cert})
+		if err != nil {
+			return nil, nil, key, fmt.Errorf("cannot start the demo server: %w", err)
+		}
+		tc = transport.Config{URL: demo.URL + "backup/", User: acct.User, Password: acct.AppsPassword, RootCAs: demo.Pool()}
+		key = [2]string{"demo", acct.User}
+	case cfg.Account != nil:
+		a := *cfg.Account
+		if secrets.Password == "" {
+			sec, err := account.LoadSecrets(a, account.SecretSource{})
+			if err != nil {
+				return nil, nil, key, err
+			}
+			*secrets = sec
+		}
+		roots := s.opts.RootCAs
+		if roots == nil && a.CAFile != "" {
+			var err error
+			if roots, err = account.LoadCAFile(a.CAFile); err != nil {
+				return nil, nil, key, err
+			}
+		}
+		tc = transport.Config{URL: a.URL, User: a.User, Password: secrets.Password, RootCAs: roots}
+		key = [2]string{a.URL, a.User}
+	default:
+		return nil, nil, key, errors.New("not signed in")
+	}
+	set := cfg.Settings.WithDefaults()
+	tc.Connections, tc.UploadLimit, tc.DialContext = set.Workers, int64(set.UploadLimitKiB)<<10, s.opts.DialContext
+	tc.UserAgent, tc.Logger = "Kumo/"+s.opts.Version, s.log
+	client, err := transport.New(tc)
+	if err != nil {
+		if demo != nil {
+			demo.Close()
+		}
+		return nil, nil, key, err
+	}
+	return client, demo, key, nil
+}
+
 // stop ends every engine and the connection; the settings stay.
 func (s *Service) stop() {
+	s.startMu.Lock()
+	defer s.startMu.Unlock()
+	s.clientSnap.Store(nil)
 	s.mu.Lock()
 	s.cancel()
 	runs := make([]*folderRun, 0, len(s.folders))
@@ -284,22 +312,16 @@ func (s *Service) Close() {
 
 // Client is the connection to the account, for the restore wizard; nil
 // when not signed in.
-func (s *Service) Client() *transport.Client {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.client
-}
+func (s *Service) Client() *transport.Client { return s.clientSnap.Load() }
 
 // Device is this computer's name on the server.
-func (s *Service) Device() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.deviceLocked()
-}
+func (s *Service) Device() string { return deviceOf(s.cfgSnap.Load()) }
 
-func (s *Service) deviceLocked() string {
-	if s.cfg.Account != nil {
-		return s.cfg.Account.Device
+func (s *Service) deviceLocked() string { return deviceOf(&s.cfg) }
+
+func deviceOf(c *account.Config) string {
+	if c.Account != nil {
+		return c.Account.Device
 	}
 	return "this-computer"
 }
@@ -309,7 +331,17 @@ func (s *Service) DemoDir() string {
 	return filepath.Join(s.opts.DemoDir, emulator.DemoAccount().User, "backup")
 }
 
-func (s *Service) saveLocked() error { return s.cfg.Save(s.opts.ConfigPath) }
+// saveLocked writes the settings and publishes them to Config's readers.
+func (s *Service) saveLocked() error {
+	s.publishLocked()
+	return s.cfg.Save(s.opts.ConfigPath)
+}
+
+func (s *Service) publishLocked() {
+	c := s.cfg
+	c.Folders = slices.Clone(c.Folders)
+	s.cfgSnap.Store(&c)
+}
 
 // SetTrayHintShown remembers that the user was told about the tray.
 func (s *Service) SetTrayHintShown() {
