@@ -14,7 +14,7 @@ FYNE        := $(GOBIN)/fyne
 STATICCHECK_VERSION := v0.8.2
 FYNE_VERSION        := v1.7.4
 
-.PHONY: all build run test bench lint guide package package-windows install uninstall cross deps deps-test clean
+.PHONY: all build run test bench fuzz lint guide package package-windows install uninstall cross deps deps-test clean
 
 all: build
 
@@ -32,6 +32,17 @@ run: build ## build and open the desktop app
 
 test: deps-test build lint cross ## install test components, then run every test
 	KUMO_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 15m ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
+
+# What parses outside input: each seeded in its test file, fuzzed for FUZZTIME.
+FUZZ     := ./transport:FuzzParseQuota ./transport:FuzzValidateAPIKey ./transport:FuzzVerify \
+	./backup:FuzzDecodeCatalog ./backup/restore:FuzzCheckRel ./account:FuzzLoadConfig
+FUZZTIME ?= 60s
+fuzz: ## fuzz every parser of outside input for FUZZTIME each (60s)
+	@for t in $(FUZZ); do pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "fuzz $$fn ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg >/tmp/kumo-fuzz.log 2>&1 || { cat /tmp/kumo-fuzz.log; exit 1; }; \
+	done
 
 guide: build ## the user guide's screenshots, from the real binary under Xvfb (docs/guide/)
 	bash scripts/deps.sh guide
