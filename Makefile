@@ -39,10 +39,10 @@ FUZZ     := ./transport:FuzzParseQuota ./transport:FuzzValidateAPIKey ./transpor
 	./backup:FuzzDecodeCatalog ./backup/restore:FuzzCheckRel ./account:FuzzLoadConfig
 FUZZTIME ?= 60s
 fuzz: ## fuzz every parser of outside input for FUZZTIME each (60s)
-	@for t in $(FUZZ); do pkg=$${t%%:*}; fn=$${t##*:}; \
+	@log=$$(mktemp); for t in $(FUZZ); do pkg=$${t%%:*}; fn=$${t##*:}; \
 		echo "fuzz $$fn ($$pkg, $(FUZZTIME))"; \
-		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg >/tmp/kumo-fuzz.log 2>&1 || { cat /tmp/kumo-fuzz.log; exit 1; }; \
-	done
+		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg >$$log 2>&1 || { cat $$log; rm -f $$log; exit 1; }; \
+	done; rm -f $$log
 
 guide: build ## the user guide's screenshots, from the real binary under Xvfb (docs/guide/)
 	bash scripts/deps.sh guide
