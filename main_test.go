@@ -101,17 +101,7 @@ func TestBinaryOpensWindowUnderXvfb(t *testing.T) {
 	if colors := distinctColors(shot); colors < 8 {
 		t.Errorf("the window looks blank: only %d distinct colours", colors)
 	}
-	// KUMO_SCREENSHOT=path keeps the screenshot for a person to look at.
-	if p := os.Getenv("KUMO_SCREENSHOT"); p != "" {
-		f, err := os.Create(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		if err := png.Encode(f, shot.SubImage(litBounds(shot))); err != nil {
-			t.Fatal(err)
-		}
-	}
+	keepScreenshot(t, shot, "KUMO_FIRST_SCREENSHOT")
 }
 
 // After onboarding chose the demo and a folder, Kumo starts, backs the
@@ -167,16 +157,7 @@ func TestBinaryDemoBackupUnderXvfb(t *testing.T) {
 		t.Errorf("the main window looks blank: %d lit pixels, %d colours", lit, colors)
 	}
 	t.Logf("demo backup of %d files (%d bytes) identical on the demo server; window drawn", n, size)
-	if p := os.Getenv("KUMO_SCREENSHOT"); p != "" {
-		f, err := os.Create(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		if err := png.Encode(f, shot.SubImage(litBounds(shot))); err != nil {
-			t.Fatal(err)
-		}
-	}
+	keepScreenshot(t, shot, "KUMO_SCREENSHOT")
 
 	second := exec.Command(bin)
 	second.Env = env
@@ -190,6 +171,24 @@ func TestBinaryDemoBackupUnderXvfb(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		_ = second.Process.Kill()
 		t.Error("a second launch started a second Kumo instead of showing the first")
+	}
+}
+
+// keepScreenshot saves the window's part of shot where the environment
+// variable env says, for a person to look at (and for assets/).
+func keepScreenshot(t *testing.T, shot *image.RGBA, env string) {
+	t.Helper()
+	p := os.Getenv(env)
+	if p == "" {
+		return
+	}
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, shot.SubImage(litBounds(shot))); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -232,6 +232,18 @@ func (k *App) render(st service.Status) {
 	}
 }
 
+// togglePause pauses or resumes, as the status shown says.
+func (k *App) togglePause() {
+	paused := k.last.State == service.Paused
+	go func() {
+		if paused {
+			k.svc.Resume()
+		} else {
+			k.svc.Pause()
+		}
+	}()
+}
+
 // background runs work off the UI goroutine and then done on it.
 func background[T any](work func() (T, error), done func(T, error)) {
 	go func() {

@@ -38,16 +38,7 @@ func newStatusScreen(k *App) *statusScreen {
 	s.errLabel = widget.NewLabel("")
 	s.errLabel.Wrapping = fyne.TextWrapWord
 	s.errLabel.Importance = widget.DangerImportance
-	s.pause = widget.NewButton("Pause", func() {
-		paused := k.last.State == service.Paused
-		go func() {
-			if paused {
-				k.svc.Resume()
-			} else {
-				k.svc.Pause()
-			}
-		}()
-	})
+	s.pause = widget.NewButton("Pause", k.togglePause)
 	now := widget.NewButton("Back up now", func() { go k.svc.BackUpNow() })
 	now.Importance = widget.HighImportance
 	restoreBtn := widget.NewButton("Restore…", k.openRestore)

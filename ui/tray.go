@@ -21,16 +21,7 @@ func newTrayMenu(k *App) *trayMenu {
 	t := &trayMenu{app: k, desk: k.fyne.(desktop.App), state: -1}
 	t.status = fyne.NewMenuItem("Starting…", nil)
 	t.status.Disabled = true
-	t.pause = fyne.NewMenuItem("Pause", func() {
-		paused := k.last.State == service.Paused
-		go func() {
-			if paused {
-				k.svc.Resume()
-			} else {
-				k.svc.Pause()
-			}
-		}()
-	})
+	t.pause = fyne.NewMenuItem("Pause", k.togglePause)
 	// Fyne adds Quit at the end by itself.
 	t.menu = fyne.NewMenu(k.info.Name, t.status, fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Back up now", func() { go k.svc.BackUpNow() }),

@@ -115,27 +115,11 @@ func (v *View) Restore(ctx context.Context, opts Options) (*Summary, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stopProgress := r.reportProgress()
-	jobs := make(chan File)
-	var wg sync.WaitGroup
-	for range opts.Workers {
-		wg.Go(func() {
-			for f := range jobs {
-				if err := r.file(ctx, f); err != nil {
-					cancel(err) // stops the other workers too
-				}
-			}
-		})
-	}
-feed:
-	for _, f := range files {
-		select {
-		case jobs <- f:
-		case <-ctx.Done():
-			break feed
+	forEach(ctx, opts.Workers, files, func(f File) {
+		if err := r.file(ctx, f); err != nil {
+			cancel(err) // stops the other workers too
 		}
-	}
-	close(jobs)
-	wg.Wait()
+	})
 	if ctx.Err() == nil {
 		for _, f := range links {
 			r.link(f)
@@ -215,4 +199,27 @@ func fatal(err error) bool {
 		return true
 	}
 	return false
+}
+
+// forEach runs fn over files with the given number of workers, until done
+// or ctx ends.
+func forEach(ctx context.Context, workers int, files []File, fn func(File)) {
+	jobs := make(chan File)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for f := range jobs {
+				fn(f)
+			}
+		})
+	}
+	defer wg.Wait()
+	defer close(jobs)
+	for _, f := range files {
+		select {
+		case jobs <- f:
+		case <-ctx.Done():
+			return
+		}
+	}
 }

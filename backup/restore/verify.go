@@ -53,38 +53,22 @@ func (v *View) Verify(ctx context.Context, opts VerifyOptions) (*VerifyReport, e
 	}
 	rep := &VerifyReport{}
 	var mu sync.Mutex
-	jobs := make(chan File)
-	var wg sync.WaitGroup
-	for range opts.Workers {
-		wg.Go(func() {
-			for f := range jobs {
-				problem, sized, hashed := v.verifyFile(ctx, f, hash[f.Path])
-				mu.Lock()
-				rep.Files++
-				rep.Bytes += f.Size
-				if sized {
-					rep.SizesOK++
-				}
-				if hashed {
-					rep.Hashed++
-				}
-				if problem != "" {
-					rep.Problems = append(rep.Problems, Note{Path: f.Path, Reason: problem})
-				}
-				mu.Unlock()
-			}
-		})
-	}
-feed:
-	for _, f := range files {
-		select {
-		case jobs <- f:
-		case <-ctx.Done():
-			break feed
+	forEach(ctx, opts.Workers, files, func(f File) {
+		problem, sized, hashed := v.verifyFile(ctx, f, hash[f.Path])
+		mu.Lock()
+		defer mu.Unlock()
+		rep.Files++
+		rep.Bytes += f.Size
+		if sized {
+			rep.SizesOK++
 		}
-	}
-	close(jobs)
-	wg.Wait()
+		if hashed {
+			rep.Hashed++
+		}
+		if problem != "" {
+			rep.Problems = append(rep.Problems, Note{Path: f.Path, Reason: problem})
+		}
+	})
 	rep.Duration = time.Since(start)
 	return rep, ctx.Err()
 }

@@ -3,7 +3,6 @@
 package autostart
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -48,32 +47,8 @@ func quoteExec(p string) string {
 
 // Set starts Kumo at login, or stops doing so.
 func Set(e Entry, on bool) error {
-	p, err := File(e)
-	if err != nil {
-		return err
-	}
-	if !on {
-		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
-		}
-		return nil
-	}
-	exec, err := e.exec()
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(p, []byte(Desktop(e, exec)), 0o644)
+	return setFile(e, on, func(exec string) string { return Desktop(e, exec) })
 }
 
 // Enabled reports whether Kumo starts at login.
-func Enabled(e Entry) bool {
-	p, err := File(e)
-	if err != nil {
-		return false
-	}
-	_, err = os.Stat(p)
-	return err == nil
-}
+func Enabled(e Entry) bool { return fileExists(e) }
