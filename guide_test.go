@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/internal/testenv"
 )
 
@@ -91,7 +92,7 @@ func TestGuide(t *testing.T) {
 		t.Fatal(err)
 	}
 	start()
-	stored := filepath.Join(home, ".cache", "kumo", "demo", "demo", "backup", "this-computer", "Documents")
+	stored := filepath.Join(home, ".cache", "kumo", "demo", "demo", "backup", account.DefaultDevice(), "Documents")
 	for deadline := time.Now().Add(60 * time.Second); testenv.TreeDiff(src, stored) != ""; time.Sleep(200 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the demo backup did not finish")

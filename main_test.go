@@ -14,6 +14,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/internal/testenv"
 )
 
@@ -132,7 +133,7 @@ func TestBinaryDemoBackupUnderXvfb(t *testing.T) {
 	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
 
-	stored := filepath.Join(home, ".cache", "kumo", "demo", "demo", "backup", "this-computer", "Documents")
+	stored := filepath.Join(home, ".cache", "kumo", "demo", "demo", "backup", account.DefaultDevice(), "Documents")
 	deadline := time.Now().Add(60 * time.Second)
 	for testenv.TreeDiff(src, stored) != "" {
 		select {

@@ -146,3 +146,13 @@ func LoadCAFile(path string) (*x509.CertPool, error) {
 	}
 	return roots, nil
 }
+
+// DefaultDevice names this computer on the server until the user renames
+// it: the host name's first label, lower-case.
+func DefaultDevice() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "computer"
+	}
+	return strings.ToLower(strings.SplitN(h, ".", 2)[0])
+}

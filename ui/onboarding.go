@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -60,7 +59,7 @@ func newOnboarding(k *App) *onboarding {
 	o.password = widget.NewPasswordEntry()
 	o.password.SetPlaceHolder("Apps Password")
 	o.device = widget.NewEntry()
-	o.device.SetText(hostName())
+	o.device.SetText(account.DefaultDevice())
 	o.area = widget.NewSelect([]string{account.AreaBackup, account.AreaDAV}, nil)
 	o.area.SetSelected(account.AreaBackup)
 	o.urlHint = widget.NewLabel("")
@@ -114,14 +113,6 @@ func newOnboarding(k *App) *onboarding {
 		o.choice, o.form, container.NewHBox(o.test, o.signIn), o.result,
 	)))
 	return o
-}
-
-func hostName() string {
-	h, err := os.Hostname()
-	if err != nil || h == "" {
-		return "computer"
-	}
-	return strings.ToLower(strings.SplitN(h, ".", 2)[0])
 }
 
 // account reads the form; the error is a sentence for the result line.

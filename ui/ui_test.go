@@ -116,7 +116,7 @@ func TestOnboardingSignInAndFirstBackup(t *testing.T) {
 	if got := text(k.folders.message); !strings.Contains(got, "60 files") {
 		t.Errorf("the estimate should count the files before the first backup: %q", got)
 	}
-	stored := filepath.Join(e.AreaDir(e.User, "backup"), hostName(), "Photos")
+	stored := filepath.Join(e.AreaDir(e.User, "backup"), account.DefaultDevice(), "Photos")
 	eventually(t, "the status to say Up to date", 30*time.Second, func() bool { return text(k.status.line) == "Up to date" })
 	eventually(t, "the files sent to be listed", 10*time.Second, func() bool { return strings.Contains(text(k.status.recent), "Photos") })
 	n, size := testenv.AssertSameTree(t, src, stored)

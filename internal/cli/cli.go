@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/backup"
 	"github.com/kumo-backup/kumo/internal/human"
 	"github.com/kumo-backup/kumo/internal/paths"
@@ -99,13 +100,7 @@ func printSummary(w io.Writer, where string, s *backup.Summary) {
 	}
 }
 
-func defaultDevice() string {
-	h, err := os.Hostname()
-	if err != nil || h == "" {
-		return "computer"
-	}
-	return strings.ToLower(strings.SplitN(h, ".", 2)[0])
-}
+func defaultDevice() string { return account.DefaultDevice() }
 
 // newLogger logs warnings to w and information to Kumo's log file (both
 // every request with verbose), with the given secrets redacted from both.

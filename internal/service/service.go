@@ -323,7 +323,7 @@ func deviceOf(c *account.Config) string {
 	if c.Account != nil {
 		return c.Account.Device
 	}
-	return "this-computer"
+	return account.DefaultDevice()
 }
 
 // DemoDir is where the demo server keeps what it was sent.
