@@ -21,6 +21,7 @@ type statusScreen struct {
 	detail   *widget.Label
 	recent   *widget.Label
 	problems *fyne.Container
+	box      *fyne.Container // the scrolled column, laid out again when texts change height
 	pause    *widget.Button
 	errLabel *widget.Label
 }
@@ -33,7 +34,7 @@ func newStatusScreen(k *App) *statusScreen {
 	s.detail = widget.NewLabel("")
 	s.detail.Wrapping = fyne.TextWrapWord
 	s.recent = widget.NewLabel("")
-	s.recent.Wrapping = fyne.TextWrapBreak
+	s.recent.Truncation = fyne.TextTruncateEllipsis // one path per line, never wrapped over the next
 	s.problems = container.NewVBox()
 	s.errLabel = widget.NewLabel("")
 	s.errLabel.Wrapping = fyne.TextWrapWord
@@ -43,12 +44,13 @@ func newStatusScreen(k *App) *statusScreen {
 	now.Importance = widget.HighImportance
 	restoreBtn := widget.NewButton("Restore…", k.openRestore)
 	buttons := container.NewHBox(now, s.pause, restoreBtn)
-	s.content = container.NewPadded(container.NewVScroll(container.NewVBox(
+	s.box = container.NewVBox(
 		s.line, s.bar, s.detail, s.errLabel, buttons,
 		widget.NewSeparator(),
 		widget.NewLabelWithStyle("Recently sent", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.recent,
 		widget.NewLabelWithStyle("Problems", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.problems,
-	)))
+	)
+	s.content = container.NewPadded(container.NewVScroll(s.box))
 	return s
 }
 
@@ -104,6 +106,7 @@ func (s *statusScreen) render(st service.Status) {
 		retry := widget.NewButton("Retry", func() { go s.app.svc.BackUpNow() })
 		s.problems.Add(container.NewBorder(nil, nil, nil, retry, msg))
 	}
+	s.box.Refresh() // a label that grew lines must push what follows down
 }
 
 func joinLines(lines []string) string {
