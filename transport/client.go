@@ -46,6 +46,9 @@ type Config struct {
 	// UploadLimit and DownloadLimit cap bytes per second; zero is unlimited.
 	UploadLimit, DownloadLimit int64
 	Retry                      RetryPolicy
+	// StallTimeout ends an exchange in which no byte moved for this long
+	// (2 minutes when zero); large uploads may still take hours.
+	StallTimeout time.Duration
 	// UserAgent identifies Kumo to the server.
 	UserAgent string
 	// DialContext replaces the network dialer (fault-injection proxies, tests).
@@ -124,15 +127,18 @@ func New(cfg Config) (*Client, error) {
 		DialContext:         dial,
 		TLSClientConfig:     tlsConf,
 		TLSHandshakeTimeout: 15 * time.Second,
-		// Bounds the wait for headers, not the body: large uploads may take hours.
-		ResponseHeaderTimeout: 2 * time.Minute,
-		IdleConnTimeout:       90 * time.Second,
-		MaxIdleConns:          conns * 2,
-		MaxIdleConnsPerHost:   conns + 2,
-		ForceAttemptHTTP2:     true,
+		IdleConnTimeout:     90 * time.Second,
+		MaxIdleConns:        conns * 2,
+		MaxIdleConnsPerHost: conns + 2,
+		ForceAttemptHTTP2:   true,
 	}
-	// Outermost first: retry, then credentials, then pacing and logging.
-	var rt http.RoundTripper = &wireRT{next: c.idle, userAgent: ua, log: logger, up: c.Upload, down: c.Download}
+	stall := cfg.StallTimeout
+	if stall <= 0 {
+		stall = 2 * time.Minute
+	}
+	c.idle.ResponseHeaderTimeout = stall
+	// Outermost first: retry, credentials, pacing and logging, stall guard.
+	var rt http.RoundTripper = &wireRT{next: &stallRT{next: c.idle, timeout: stall}, userAgent: ua, log: logger, up: c.Upload, down: c.Download}
 	rt = &authRT{next: rt, origin: base, creds: credentials{
 		user: cfg.User, password: cfg.Password, apiKey: cfg.APIKey, challenge: cfg.ChallengeAuth,
 		signer: signerFor(cfg),
