@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -81,6 +82,20 @@ type Summary struct {
 // ErrFolderMissing means the folder to back up is not there: perhaps its
 // drive is not mounted. Its backups are left untouched.
 var ErrFolderMissing = errors.New("the folder is not there (is its drive connected?); its backups on the server are left as they are")
+
+// ErrFolderUnmounted means the folder is empty and on another device than
+// when it was last backed up: an unmounted drive's mount point, not a
+// folder whose files were all deleted. Nothing is marked deleted.
+var ErrFolderUnmounted = errors.New("the folder is empty, but its backup is not, and it is not on the drive it was backed up from " +
+	"(is its drive connected? to bring the files back, use Restore); nothing is marked deleted and its backups are left as they are")
+
+// ErrUnreachable stops a pass after several files in a row failed for
+// reasons that may pass (network down, server failing): the rest would
+// only fail the same way. The next pass tries again.
+var ErrUnreachable = errors.New("the server cannot be reached or keeps failing; backing up goes on when it answers again")
+
+// unreachableAfter is how many files in a row may fail that way.
+const unreachableAfter = 3
 
 // Engine backs up one local folder to one remote folder.
 type Engine struct {
@@ -216,6 +231,9 @@ func (e *Engine) pass(ctx context.Context, sc scope) (*Summary, error) {
 			return nil, fmt.Errorf("reading the last catalog from the server: %w", err)
 		}
 	}
+	if err := e.checkMounted(); err != nil {
+		return nil, err
+	}
 	p, err := e.scan(ctx, sc)
 	if err != nil {
 		return nil, err
@@ -309,6 +327,8 @@ type run struct {
 	track   *tracker
 	dirs    *dirCache
 	changed atomic.Int64
+	// failing counts files in a row that failed with a temporary error.
+	failing atomic.Int32
 
 	mu      sync.Mutex
 	retries []string
@@ -319,6 +339,7 @@ type run struct {
 func (r *run) finish(rel string, err error) {
 	switch {
 	case err == nil:
+		r.failing.Store(0)
 		return
 	case errors.Is(err, errChanged):
 		r.mu.Lock()
@@ -333,6 +354,10 @@ func (r *run) finish(rel string, err error) {
 	}
 	if f := fatal(err); f != nil {
 		r.cancel(f)
+		return
+	}
+	if transport.Classify(err) == transport.ClassRetry && r.failing.Add(1) >= unreachableAfter {
+		r.cancel(fmt.Errorf("%w: %w", ErrUnreachable, err))
 		return
 	}
 	r.fail(rel, err)
@@ -396,4 +421,32 @@ func (r *run) reportProgress() (stop func()) {
 		last.Done = true
 		r.opts.OnProgress(last)
 	}
+}
+
+// checkMounted refuses a folder that is empty and on another device than
+// at its last pass, and remembers the device otherwise.
+func (e *Engine) checkMounted() error {
+	st, err := os.Stat(e.opts.Root)
+	if err != nil {
+		return fmt.Errorf("%s: %w", e.opts.Root, ErrFolderMissing)
+	}
+	dev := strconv.FormatUint(device(st), 10)
+	known := e.ix.Meta(e.folder, "device")
+	if known == dev {
+		return nil
+	}
+	if e.ix.Count(e.folder) > 0 && emptyDir(e.opts.Root) {
+		return fmt.Errorf("%s: %w", e.opts.Root, ErrFolderUnmounted)
+	}
+	return e.ix.SetMeta(e.folder, "device", dev)
+}
+
+func emptyDir(dir string) bool {
+	f, err := os.Open(dir)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	names, _ := f.Readdirnames(1)
+	return len(names) == 0
 }

@@ -14,3 +14,12 @@ func inode(info fs.FileInfo) uint64 {
 	}
 	return 0
 }
+
+// device identifies the filesystem a folder is on, to tell an unmounted
+// drive's empty mount point from a folder whose files were deleted.
+func device(info fs.FileInfo) uint64 {
+	if st, ok := info.Sys().(*syscall.Stat_t); ok {
+		return uint64(st.Dev) //nolint:unconvert // int32 on some systems
+	}
+	return 0
+}
