@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -86,8 +87,13 @@ func (r *run) upload(ctx context.Context, rel string) error {
 		r.markTorn(rel)
 		return errChanged
 	}
+	var landed []byte // the hash, when the server already holds these bytes
 	if errors.Is(err, transport.ErrExists) {
-		if err = r.vacateUnknown(ctx, rel); err == nil {
+		// A copy the index does not know: often this very upload, sent by
+		// a try whose answer was lost. Only different content is kept aside.
+		if landed = r.sameOnServer(ctx, remote, local, before.Size()); landed != nil {
+			err = nil
+		} else if err = r.vacateUnknown(ctx, rel); err == nil {
 			err = r.remote.Put(ctx, remote, open, before.Size())
 		}
 	}
@@ -95,16 +101,18 @@ func (r *run) upload(ctx context.Context, rel string) error {
 		return err
 	}
 	after, err := os.Lstat(local)
-	sent := int64(0)
-	if body != nil {
-		sent = body.n
+	sent, sum := int64(0), landed
+	if landed != nil {
+		sent = before.Size()
+	} else if body != nil {
+		sent, sum = body.n, body.sum()
 	}
 	if err != nil || after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) || sent != before.Size() {
 		r.markTorn(rel)
 		return errChanged // the torn copy is never recorded as good
 	}
 	en := localEntry(before)
-	en.SHA256 = hex.EncodeToString(body.sum())
+	en.SHA256 = hex.EncodeToString(sum)
 	en.Since = Stamp(r.now())
 	r.w.put(rel, en)
 	r.track.filesDone.Add(1)
@@ -173,7 +181,11 @@ func (r *run) move(ctx context.Context, m move) error {
 	if err := r.dirs.ensure(ctx, path.Dir(to)); err != nil {
 		return err
 	}
-	err := r.remote.Move(ctx, r.layout.current(m.from), to, false)
+	from := r.layout.current(m.from)
+	err := r.remote.Move(ctx, from, to, false)
+	if errors.Is(err, transport.ErrExists) && r.moveLanded(ctx, from, to, m.entry.Size) {
+		err = nil // an earlier try moved it, and its answer was lost
+	}
 	if errors.Is(err, transport.ErrExists) || isNotFound(err) {
 		// The server is not as the index says: fall back to the plain way.
 		old, _ := r.ix.Get(r.folder, m.from)
@@ -190,6 +202,56 @@ func (r *run) move(ctx context.Context, m move) error {
 	r.changed.Add(1)
 	r.count(func(s *Summary) { s.Moved++ })
 	return nil
+}
+
+// sameOnServer returns the SHA-256 of the local file when the server's copy
+// at remote has exactly its bytes, or nil.
+func (r *run) sameOnServer(ctx context.Context, remote, local string, size int64) []byte {
+	mine, err := fileHash(local)
+	if err != nil {
+		return nil
+	}
+	rc, err := r.remote.Get(ctx, remote)
+	if err != nil {
+		return nil
+	}
+	defer rc.Close()
+	h := sha256.New()
+	if n, err := io.Copy(h, io.LimitReader(rc, size+1)); err != nil || n != size || !bytes.Equal(h.Sum(nil), mine) {
+		return nil
+	}
+	return mine
+}
+
+func fileHash(p string) ([]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return nil, err
+	}
+	return h.Sum(nil), nil
+}
+
+// moveLanded reports whether a MOVE whose answer never came did happen:
+// the source is gone and the destination has the expected size.
+func (r *run) moveLanded(ctx context.Context, from, to string, size int64) bool {
+	if stillThere, err := r.remote.Exists(ctx, from); err != nil || stillThere {
+		return false
+	}
+	list, err := r.remote.List(ctx, path.Dir(to))
+	if err != nil {
+		return false
+	}
+	for _, fi := range list {
+		if fi.Name() == path.Base(to) {
+			return !fi.IsDir() && fi.Size() == size
+		}
+	}
+	return false
 }
 
 // remove handles a file deleted from the disk: its last content becomes a

@@ -3,6 +3,7 @@ package emulator
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -121,8 +122,14 @@ func (u *user) serveDAV(w http.ResponseWriter, r *http.Request, area string) {
 		u.put(w, r, h)
 		return
 	case "MOVE", "COPY":
-		// RFC 4918 9.8.5/9.9.4: a missing destination parent is 409, where
-		// x/net/webdav answers 403.
+		// RFC 4918: a missing source is 404 (as Apache answers), and a
+		// missing destination parent 409 (9.8.5/9.9.4); x/net/webdav
+		// answers 403 to both.
+		src := filepath.Join(string(h.FileSystem.(*propFS).Dir), filepath.FromSlash(clean(strings.TrimPrefix(r.URL.Path, h.Prefix))))
+		if _, err := os.Lstat(src); errors.Is(err, os.ErrNotExist) {
+			http.Error(w, "the source does not exist", http.StatusNotFound)
+			return
+		}
 		if d, err := url.Parse(r.Header.Get("Destination")); err == nil && strings.HasPrefix(d.Path, h.Prefix+"/") {
 			parent := filepath.Dir(filepath.Join(string(h.FileSystem.(*propFS).Dir), filepath.FromSlash(clean(strings.TrimPrefix(d.Path, h.Prefix)))))
 			if st, err := os.Stat(parent); err != nil || !st.IsDir() {
