@@ -124,6 +124,9 @@ type App struct {
 	wizard  *restoreWizard  // the last restore wizard opened
 	seen    map[string]bool // problems already notified
 	last    service.Status
+	// prompt asks for a new password; askedPassword: shown for this refusal.
+	prompt        *passwordPrompt
+	askedPassword bool
 }
 
 // New builds the windows; Start begins the backup.
@@ -224,6 +227,7 @@ func (k *App) render(st service.Status) {
 	if k.menu != nil {
 		k.menu.render(st)
 	}
+	k.askPassword(st.AskPassword)
 	for _, p := range st.Problems {
 		if p.Notify && !k.seen[p.Message+p.Folder] {
 			k.seen[p.Message+p.Folder] = true

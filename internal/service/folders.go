@@ -124,6 +124,10 @@ func (s *Service) passDone(r *folderRun, sum *backup.Summary, err error) {
 	}
 	r.mu.Unlock()
 	s.mu.Lock()
+	if transport.Classify(err) == transport.ClassAuth && !s.askPassword {
+		s.askPassword = true // asked once, however many folders hear the 401
+		s.log.Warn("the server refused the password; backing up holds until it is entered again")
+	}
 	if err == nil && sum != nil {
 		s.last = time.Now()
 		if sum.Files+sum.Moved > 0 {
@@ -145,7 +149,8 @@ func (s *Service) explain(err error) string {
 	}
 	switch {
 	case transport.Classify(err) == transport.ClassAuth:
-		return "The server refused the password: it was changed, or the apps connection was turned off. Sign in again in Settings; backing up resumes after that."
+		return "The server refused the password: the Apps Password was reissued, or Apps Connection was turned off on My Page. " +
+			"Enter the new Apps Password (Kumo asks for it); backing up resumes where it stopped."
 	case transport.Classify(err) == transport.ClassQuota:
 		return "Your InfiniCLOUD storage is full. Free some space or upgrade the plan; Kumo tries again on the next change."
 	case errors.Is(err, backup.ErrFolderMissing):

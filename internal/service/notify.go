@@ -98,7 +98,11 @@ func (s *Service) statusLocked() Status {
 	if total > 0 {
 		st.Fraction = float64(files) / float64(total)
 	}
-	st.Line = line(st.State, files, total, bytesLeft, eta, s.last, len(st.Problems))
+	st.AskPassword = s.askPassword
+	if st.AskPassword && st.State != SignedOut {
+		st.State = Failing
+	}
+	st.Line = line(st.State, files, total, bytesLeft, eta, s.last, len(st.Problems), st.AskPassword)
 	return st
 }
 

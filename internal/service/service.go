@@ -45,20 +45,23 @@ type Service struct {
 	opts Options
 	log  *slog.Logger
 
-	mu       sync.Mutex
-	cfg      account.Config
-	secrets  account.Secrets
-	client   *transport.Client
-	ix       *backup.Index
-	demo     *emulator.Server
-	folders  map[string]*folderRun
-	paused   bool
-	problems []Problem
-	recent   []string // files sent lately, newest first
-	last     time.Time
-	quota    string
-	ctx      context.Context
-	cancel   context.CancelFunc
+	mu      sync.Mutex
+	cfg     account.Config
+	secrets account.Secrets
+	client  *transport.Client
+	ix      *backup.Index
+	demo    *emulator.Server
+	folders map[string]*folderRun
+	paused  bool
+	// askPassword: the server refused the password mid-backup; the engines
+	// hold (one refused request each) until Reauthenticate.
+	askPassword bool
+	problems    []Problem
+	recent      []string // files sent lately, newest first
+	last        time.Time
+	quota       string
+	ctx         context.Context
+	cancel      context.CancelFunc
 
 	// Snapshots for readers on the UI goroutine, which must never wait for mu.
 	cfgSnap    atomic.Pointer[account.Config]
@@ -138,12 +141,39 @@ func (s *Service) SignIn(ctx context.Context, a account.Account, sec account.Sec
 	}
 	s.stop()
 	s.mu.Lock()
-	s.cfg.Account, s.cfg.Demo, s.secrets = &a, false, sec
+	s.cfg.Account, s.cfg.Demo, s.secrets, s.askPassword = &a, false, sec, false
 	err := s.saveLocked()
 	s.mu.Unlock()
 	if err != nil {
 		return err
 	}
+	return s.Start()
+}
+
+// Reauthenticate takes the new password after the server refused the old
+// one (an Apps Password reissued on My Page): it checks it, keeps it in the
+// keyring, and resumes every folder where it stopped.
+func (s *Service) Reauthenticate(ctx context.Context, password string) error {
+	s.mu.Lock()
+	a, sec := s.cfg.Account, s.secrets
+	s.mu.Unlock()
+	if a == nil {
+		return errors.New("not signed in")
+	}
+	sec.Password = password
+	if _, err := account.Check(ctx, *a, sec, s.accountOptions()); err != nil {
+		return err
+	}
+	if !s.opts.NoKeyring {
+		if err := account.SaveSecrets(*a, sec); err != nil {
+			return fmt.Errorf("the password works, but could not be kept in the system keyring (%v): unlock the keyring and try again", err)
+		}
+	}
+	s.stop()
+	s.mu.Lock()
+	s.secrets, s.askPassword = sec, false
+	s.mu.Unlock()
+	s.log.Info("signed in again with a new password")
 	return s.Start()
 }
 
@@ -296,7 +326,7 @@ func (s *Service) SignOut() error {
 	if s.cfg.Account != nil && !s.opts.NoKeyring {
 		err = account.DeleteSecrets(*s.cfg.Account)
 	}
-	s.cfg.Account, s.cfg.Demo, s.secrets, s.problems = nil, false, account.Secrets{}, nil
+	s.cfg.Account, s.cfg.Demo, s.secrets, s.problems, s.askPassword = nil, false, account.Secrets{}, nil, false
 	if serr := s.saveLocked(); err == nil {
 		err = serr
 	}

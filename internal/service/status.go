@@ -45,10 +45,16 @@ type Status struct {
 	Folders    []string
 	Account    string // "user on node.teracloud.jp", "the demo server"
 	Device     string
+	// AskPassword is set once the server refused the password while backing
+	// up: every folder holds until Reauthenticate succeeds.
+	AskPassword bool
 }
 
 // line says in words what is happening.
-func line(state State, files, total int64, bytesLeft int64, eta time.Duration, last time.Time, problems int) string {
+func line(state State, files, total int64, bytesLeft int64, eta time.Duration, last time.Time, problems int, askPassword bool) string {
+	if askPassword {
+		return "Paused: the server refused the password. Enter the new Apps Password to continue"
+	}
 	switch state {
 	case SignedOut:
 		return "Not signed in"

@@ -24,7 +24,7 @@ func TestStatusLine(t *testing.T) {
 		{Paused, 0, 0, 0, 0, last, 0, "Paused: changes are noted and will be backed up when you resume"},
 		{SignedOut, 0, 0, 0, 0, last, 0, "Not signed in"},
 	} {
-		if got := line(c.state, c.done, c.total, c.left, c.eta, c.last, c.problems); got != c.want {
+		if got := line(c.state, c.done, c.total, c.left, c.eta, c.last, c.problems, false); got != c.want {
 			t.Errorf("%v: %q, want %q", c.state, got, c.want)
 		}
 	}

@@ -1,0 +1,131 @@
+package service_test
+
+import (
+	"context"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kumo-backup/kumo/account"
+	"github.com/kumo-backup/kumo/emulator"
+	"github.com/kumo-backup/kumo/internal/service"
+	"github.com/kumo-backup/kumo/internal/testenv"
+)
+
+// The Apps Password is reissued on My Page while Kumo uploads a few
+// thousand files: Kumo stops at once, asks once, sends nothing more with
+// the old password, and after the new one finishes where it stopped with
+// no file lost and none uploaded twice.
+func TestPasswordChangedMidBackupPausesAndAsksOnce(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	var puts atomic.Int64
+	uploaded := map[string]int{}
+	var mu sync.Mutex
+	e := testenv.StartEmulator(t, func(c *emulator.Config) {
+		c.OnPut = func(_, _, p string, _ int64) {
+			puts.Add(1)
+			mu.Lock()
+			uploaded[p]++
+			mu.Unlock()
+		}
+	})
+	var asked atomic.Int32
+	var last atomic.Pointer[service.Status]
+	prevAsk := false
+	svc, err := service.New(service.Options{ConfigPath: filepath.Join(t.TempDir(), "config.json"), RootCAs: e.Pool(), NoKeyring: true,
+		OnChange: func(st service.Status) {
+			if st.AskPassword && !prevAsk {
+				asked.Add(1)
+			}
+			prevAsk = st.AskPassword
+			last.Store(&st)
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	ctx := context.Background()
+	a := account.Account{Service: account.InfiniCLOUD, URL: e.DAVURL("backup"), User: e.User, Device: "laptop"}
+	if err := svc.SignIn(ctx, a, account.Secrets{Password: e.AppsPassword}, false); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(t.TempDir(), "Documents")
+	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 3000, MaxSize: 4 << 10, Seed: 5, MaxDepth: 3})
+	// Slow the upload enough to change the password half-way.
+	set := svc.Config().Settings.WithDefaults()
+	set.UploadLimitKiB = 2048
+	if err := svc.UpdateSettings(set); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.AddFolder(src, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a few hundred uploads", 30*time.Second, func() bool { return puts.Load() >= 300 })
+
+	const reissued = "APPS-reissued-7f3a9c"
+	if err := e.UpdateAccount(e.User, func(acct *emulator.Account) { acct.AppsPassword = reissued }); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "Kumo to ask for the password", 15*time.Second, func() bool { st := last.Load(); return st != nil && st.AskPassword })
+	st := last.Load()
+	if !strings.Contains(st.Line, "Enter the new Apps Password") || st.State != service.Failing {
+		t.Errorf("while waiting for the password the status says %v: %q", st.State, st.Line)
+	}
+	putsAtStop := puts.Load()
+	time.Sleep(300 * time.Millisecond) // requests already on the wire land
+	refused := e.Refused()
+	time.Sleep(1500 * time.Millisecond)
+	if n := e.Refused() - refused; n != 0 {
+		t.Errorf("%d more requests with the old password while waiting: Kumo hammers the server", n)
+	}
+
+	err = svc.Reauthenticate(ctx, "APPS-still-the-old-one")
+	if err == nil || !strings.Contains(err.Error(), "did not accept") {
+		t.Errorf("a wrong new password: %v", err)
+	}
+	if err := svc.Reauthenticate(ctx, reissued); err != nil {
+		t.Fatalf("the new password: %v", err)
+	}
+	waitFor(t, "the backup to finish", 60*time.Second, func() bool {
+		st := last.Load()
+		return st != nil && !st.AskPassword && st.Line == "Up to date"
+	})
+	if n := asked.Load(); n != 1 {
+		t.Errorf("Kumo asked for the password %d times; want once", n)
+	}
+	server := filepath.Join(e.AreaDir(e.User, "backup"), "laptop", "Documents")
+	files, bytes := testenv.AssertSameTree(t, src, server)
+	// Nothing doubled: no file uploaded twice, no version of an untouched file.
+	mu.Lock()
+	for p, n := range uploaded {
+		if n > 1 && strings.HasPrefix(p, "/laptop/Documents/") {
+			t.Errorf("%s was uploaded %d times", p, n)
+		}
+	}
+	mu.Unlock()
+	versions := 0
+	filepath.WalkDir(filepath.Join(e.AreaDir(e.User, "backup"), "laptop", ".kumo", "versions"), func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			versions++
+		}
+		return nil
+	})
+	if versions != 0 {
+		t.Errorf("%d versions of files that never changed", versions)
+	}
+	t.Logf("password changed after %d of %d uploads: asked %d time(s), %d refused requests in all; then %d files, %d bytes identical",
+		putsAtStop, files, asked.Load(), e.Refused(), files, bytes)
+}
+
+func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(limit); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+	}
+}

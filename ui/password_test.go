@@ -1,0 +1,74 @@
+package ui
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/kumo-backup/kumo/account"
+	"github.com/kumo-backup/kumo/emulator"
+	"github.com/kumo-backup/kumo/internal/service"
+	"github.com/kumo-backup/kumo/internal/testenv"
+)
+
+// The Apps Password is reissued while Kumo runs: the window asks once for
+// the new one, says so in place when it is wrong, and backing up resumes
+// with the right one.
+func TestReissuedPasswordIsAskedForOnce(t *testing.T) {
+	e := testenv.StartEmulator(t)
+	k := newTestApp(t, service.Options{RootCAs: e.Pool()})
+	a := account.Account{Service: account.InfiniCLOUD, URL: e.DAVURL("backup"), User: e.User, Device: "desk"}
+	if err := k.svc.SignIn(context.Background(), a, account.Secrets{Password: e.AppsPassword}, false); err != nil {
+		t.Fatal(err)
+	}
+	fyne.DoAndWait(k.signedIn)
+	src := filepath.Join(t.TempDir(), "Notes")
+	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 20, MaxSize: 1 << 10, Seed: 3, MaxDepth: 1})
+	if err := k.svc.AddFolder(src, nil); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the first backup", 30*time.Second, func() bool { return text(k.status.line) == "Up to date" })
+
+	const reissued = "APPS-new-after-reissue"
+	e.UpdateAccount(e.User, func(acct *emulator.Account) { acct.AppsPassword = reissued })
+	os.WriteFile(filepath.Join(src, "written after the reissue.txt"), []byte("still backed up"), 0o644)
+	var p *passwordPrompt
+	eventually(t, "the password prompt", 20*time.Second, func() bool {
+		fyne.DoAndWait(func() { p = k.prompt })
+		return p != nil
+	})
+	if got := text(k.status.line); !strings.Contains(got, "refused the password") {
+		t.Errorf("the status line while asking: %q", got)
+	}
+	test.Type(p.entry, "APPS-wrong-guess")
+	test.Tap(p.submitBtn)
+	eventually(t, "the wrong password's sentence", 20*time.Second, func() bool {
+		s := text(p.message)
+		return s != "" && s != "Checking…"
+	})
+	if got := text(p.message); !strings.Contains(got, "did not accept") || strings.Contains(got, "APPS-wrong-guess") {
+		t.Errorf("a wrong new password says %q", got)
+	}
+	fyne.DoAndWait(func() { p.entry.SetText("") })
+	test.Type(p.entry, reissued)
+	test.Tap(p.submitBtn)
+	eventually(t, "the backup to resume", 30*time.Second, func() bool { return text(k.status.line) == "Up to date" })
+	var shown *passwordPrompt
+	fyne.DoAndWait(func() { shown = k.prompt })
+	if shown != nil {
+		t.Error("the prompt is still open after the right password")
+	}
+	b, err := os.ReadFile(filepath.Join(e.AreaDir(e.User, "backup"), "desk", "Notes", "written after the reissue.txt"))
+	if err != nil || string(b) != "still backed up" {
+		t.Errorf("the file written while the password was refused: %q %v", b, err)
+	}
+	if refused := e.Refused(); refused > 6 {
+		t.Errorf("%d requests refused: Kumo kept trying the old password", refused)
+	}
+}
