@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path"
@@ -69,6 +70,9 @@ func (r *run) upload(ctx context.Context, rel string) error {
 	var body *hashingReader
 	open := func() (io.ReadCloser, error) {
 		f, err := os.Open(local)
+		if errors.Is(err, fs.ErrPermission) {
+			return nil, fmt.Errorf("Kumo may not read this file (permission denied): allow reading it and it is backed up on the next pass: %w", err)
+		}
 		if err != nil {
 			return nil, err
 		}

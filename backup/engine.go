@@ -426,19 +426,25 @@ func (r *run) reportProgress() (stop func()) {
 // checkMounted refuses a folder that is empty and on another device than
 // at its last pass, and remembers the device otherwise.
 func (e *Engine) checkMounted() error {
-	st, err := os.Stat(e.opts.Root)
-	if err != nil {
-		return fmt.Errorf("%s: %w", e.opts.Root, ErrFolderMissing)
-	}
-	dev := strconv.FormatUint(device(st), 10)
-	known := e.ix.Meta(e.folder, "device")
-	if known == dev {
-		return nil
-	}
-	if e.ix.Count(e.folder) > 0 && emptyDir(e.opts.Root) {
-		return fmt.Errorf("%s: %w", e.opts.Root, ErrFolderUnmounted)
+	dev, err := e.folderState()
+	if err != nil || dev == e.ix.Meta(e.folder, "device") {
+		return err
 	}
 	return e.ix.SetMeta(e.folder, "device", dev)
+}
+
+// folderState returns the device the folder is on, or why it cannot be
+// backed up now: missing, or emptied on another device (unmounted).
+func (e *Engine) folderState() (string, error) {
+	st, err := os.Stat(e.opts.Root)
+	if err != nil || !st.IsDir() {
+		return "", fmt.Errorf("%s: %w", e.opts.Root, ErrFolderMissing)
+	}
+	dev := strconv.FormatUint(device(st), 10)
+	if dev != e.ix.Meta(e.folder, "device") && e.ix.Count(e.folder) > 0 && emptyDir(e.opts.Root) {
+		return "", fmt.Errorf("%s: %w", e.opts.Root, ErrFolderUnmounted)
+	}
+	return dev, nil
 }
 
 func emptyDir(dir string) bool {

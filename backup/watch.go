@@ -3,7 +3,6 @@ package backup
 import (
 	"context"
 	"errors"
-	"os"
 	"time"
 
 	"github.com/kumo-backup/kumo/transport"
@@ -79,12 +78,13 @@ func FolderUnavailable(err error) bool {
 	return errors.Is(err, ErrFolderMissing) || errors.Is(err, ErrFolderUnmounted)
 }
 
-// waitForFolder returns once the folder is a readable directory.
+// waitForFolder returns once the folder is there, and not an unmounted
+// drive's empty mount point. Looking costs no request.
 func (e *Engine) waitForFolder(ctx context.Context, o WatchOptions) error {
 	t := time.NewTicker(o.FolderPoll)
 	defer t.Stop()
 	for {
-		if st, err := os.Stat(e.opts.Root); err == nil && st.IsDir() {
+		if _, err := e.folderState(); err == nil {
 			return nil
 		}
 		select {

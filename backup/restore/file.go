@@ -47,7 +47,9 @@ func (r *run) file(ctx context.Context, f File) error {
 		}
 	}
 	if dir := filepath.Dir(final); dir != "." {
-		if err := r.root.MkdirAll(dir, 0o755); err != nil {
+		if err := r.root.MkdirAll(dir, 0o755); errors.Is(err, errNoSpace) {
+			return errDiskFull
+		} else if err != nil {
 			r.note(&r.sum.Failed, f.Path, "cannot create its folder: "+reason(err))
 			r.bytesDone.Add(f.Size)
 			return nil
@@ -58,8 +60,8 @@ func (r *run) file(ctx context.Context, f File) error {
 		done, err := r.download(ctx, remote, final, f)
 		if err != nil && !done {
 			lastErr = err
-			if ctx.Err() != nil || fatal(err) {
-				return true, err
+			if ctx.Err() != nil || fatal(err) || errors.Is(err, errNoSpace) {
+				return true, err // no other copy would fare better
 			}
 			return false, nil
 		}
@@ -77,7 +79,7 @@ func (r *run) file(ctx context.Context, f File) error {
 	case fatal(err):
 		return err
 	case errors.Is(err, errNoSpace):
-		return errors.New("the destination disk is full: free some space and restore again (the files already restored are complete)")
+		return errDiskFull
 	case errors.Is(err, errNoCopy) && lastErr != nil && !isNotFound(lastErr):
 		err = lastErr // say why the copy found was not usable
 	}
@@ -284,3 +286,5 @@ func randomHex(n int) string {
 
 // errNoSpace is a full disk; it stops the restore, as every file would fail.
 var errNoSpace error = syscall.ENOSPC
+
+var errDiskFull = errors.New("the destination disk is full: free some space and restore again (the files already restored are complete)")

@@ -113,7 +113,7 @@ func (s *Service) passDone(r *folderRun, sum *backup.Summary, err error) {
 		case transport.ClassAuth, transport.ClassQuota:
 			problem.Notify = true
 		}
-		if errors.Is(err, backup.ErrFolderMissing) {
+		if backup.FolderUnavailable(err) {
 			problem.Notify = true
 		}
 	}
@@ -155,6 +155,9 @@ func (s *Service) explain(err error) string {
 		return "Your InfiniCLOUD storage is full. Free some space or upgrade the plan; Kumo tries again on the next change."
 	case errors.Is(err, backup.ErrFolderMissing):
 		return "The folder is not there (is its drive connected?). Its backups are kept; Kumo continues when it is back."
+	case errors.Is(err, backup.ErrFolderUnmounted):
+		return "The folder is empty and no longer on its drive: the drive is probably not connected. Nothing is marked deleted; " +
+			"Kumo continues when the drive is back. To bring the files back instead, use Restore."
 	case transport.Classify(err) == transport.ClassRetry:
 		return "Cannot reach the server right now (" + msg + "). Kumo tries again on the next change, or choose Retry."
 	}
