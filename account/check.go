@@ -30,6 +30,7 @@ const (
 	ProblemTLSWrongHost      Problem = "tls-wrong-host"
 	ProblemTLSUntrusted      Problem = "tls-untrusted"
 	ProblemTLSPin            Problem = "tls-pin"
+	ProblemTLSOld            Problem = "tls-old"
 	ProblemPlainHTTP         Problem = "plain-http"
 	ProblemDigestOnly        Problem = "digest-only"
 	ProblemAreaMissing       Problem = "area-missing"
@@ -192,6 +193,9 @@ func explain(ctx context.Context, err error, a Account, s Secrets, opts Options)
 			"For a self-hosted server, give its certificate authority with --ca-file.", host)
 	case errors.As(err, &statusEr):
 		return explainStatus(ctx, statusEr, err, a, s, opts)
+	case transport.Classify(err) == transport.ClassSetup && strings.Contains(err.Error(), "protocol version"):
+		return wrap(ProblemTLSOld, "%s only offers old encryption (below TLS 1.2), so Kumo will not send your password to it. "+
+			"Check the address; a self-hosted server needs TLS 1.2 or newer turned on.", host)
 	}
 	var netErr *transport.NetError
 	if errors.As(err, &netErr) {

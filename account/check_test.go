@@ -2,6 +2,8 @@ package account_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"net"
 	"net/http"
@@ -162,6 +164,19 @@ func TestCheckCertificateProblems(t *testing.T) {
 			wantProblem(t, emuAccount(e), account.Secrets{Password: e.AppsPassword}, account.Options{RootCAs: cert.Pool()}, c.problem, c.words...)
 		})
 	}
+}
+
+// A server that offers only TLS 1.1 gets a sentence, not "offline".
+func TestCheckOldTLS(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.NotFoundHandler())
+	srv.TLS = &tls.Config{MaxVersion: tls.VersionTLS11}
+	srv.StartTLS()
+	defer srv.Close()
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	a := account.Account{Service: account.WebDAV, URL: srv.URL + "/dav/", User: "someone", Device: "laptop"}
+	wantProblem(t, a, account.Secrets{Password: "x-123456"}, account.Options{RootCAs: pool},
+		account.ProblemTLSOld, "below TLS 1.2", "will not send your password")
 }
 
 func TestCheckQuotaFull(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 const redacted = "[REDACTED]"
@@ -23,7 +24,9 @@ var secretPatterns = []*regexp.Regexp{
 }
 
 // Redactor removes known secrets and secret-shaped text from strings.
+// It is safe for concurrent use.
 type Redactor struct {
+	mu      sync.RWMutex
 	secrets []string
 }
 
@@ -31,20 +34,30 @@ type Redactor struct {
 // user) wherever they appear, plus anything matching secretPatterns.
 func NewRedactor(user string, secrets ...string) *Redactor {
 	r := &Redactor{}
+	r.Add(user, secrets...)
+	return r
+}
+
+// Add makes r redact more secrets from now on (a password signed in with
+// after the log was opened).
+func (r *Redactor) Add(user string, secrets ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for _, s := range secrets {
 		if len(s) < 4 { // too short to search for without mangling ordinary text
 			continue
 		}
 		r.secrets = append(r.secrets, s, base64.StdEncoding.EncodeToString([]byte(user+":"+s)))
 	}
-	return r
 }
 
 // String returns s with every secret replaced by [REDACTED].
 func (r *Redactor) String(s string) string {
+	r.mu.RLock()
 	for _, sec := range r.secrets {
 		s = strings.ReplaceAll(s, sec, redacted)
 	}
+	r.mu.RUnlock()
 	for _, p := range secretPatterns {
 		s = p.ReplaceAllString(s, "${1}"+redacted)
 	}

@@ -149,6 +149,12 @@ func permanent(err error) bool {
 		alert       tls.AlertError
 		verify      *tls.CertificateVerificationError
 	)
+	// The server's TLS alert (no common version or cipher) comes as an
+	// OpError "remote error" around an unexported type.
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "remote error" {
+		return true
+	}
 	return errors.As(err, &unknownCA) || errors.As(err, &invalidCert) || errors.As(err, &hostname) ||
 		errors.As(err, &record) || errors.As(err, &alert) || errors.As(err, &verify) ||
 		errors.Is(err, ErrDigestOnly) || errors.Is(err, ErrPinMismatch) || errors.Is(err, ErrSourceChanged)

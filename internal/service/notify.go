@@ -180,6 +180,7 @@ func (s *Service) SetAPIKey(key string) error {
 	if err := transport.ValidateAPIKey(key); err != nil {
 		return err
 	}
+	s.redactor.Add("", key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cfg.Account == nil {

@@ -42,8 +42,9 @@ type Options struct {
 
 // Service is the running backup of one account.
 type Service struct {
-	opts Options
-	log  *slog.Logger
+	opts     Options
+	log      *slog.Logger
+	redactor *transport.Redactor // learns each password and key the service uses
 
 	mu      sync.Mutex
 	cfg     account.Config
@@ -90,12 +91,14 @@ func New(opts Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	redactor := transport.NewRedactor("")
+	log := slog.New(slog.DiscardHandler)
+	if opts.Logger != nil {
+		// Every line the service and its engines log passes the account's secrets' filter.
+		log = slog.New(redactor.Handler(opts.Logger.Handler()))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Service{opts: opts, log: log, cfg: *cfg, folders: map[string]*folderRun{}, ctx: ctx, cancel: cancel,
+	s := &Service{opts: opts, log: log, redactor: redactor, cfg: *cfg, folders: map[string]*folderRun{}, ctx: ctx, cancel: cancel,
 		wake: make(chan struct{}, 1), quit: make(chan struct{})}
 	s.publishLocked()
 	go s.dispatch()
@@ -128,6 +131,7 @@ func (s *Service) Check(ctx context.Context, a account.Account, sec account.Secr
 // SignIn checks the account, keeps the password in the keyring and the
 // rest in the settings, then starts backing up the chosen folders.
 func (s *Service) SignIn(ctx context.Context, a account.Account, sec account.Secrets, takeOver bool) error {
+	s.redactor.Add(a.User, sec.Password, sec.APIKey)
 	opts := s.accountOptions()
 	opts.TakeOver = takeOver
 	if _, err := account.Check(ctx, a, sec, opts); err != nil {
@@ -161,6 +165,7 @@ func (s *Service) Reauthenticate(ctx context.Context, password string) error {
 		return errors.New("not signed in")
 	}
 	sec.Password = password
+	s.redactor.Add(a.User, password)
 	if _, err := account.Check(ctx, *a, sec, s.accountOptions()); err != nil {
 		return err
 	}
@@ -263,6 +268,7 @@ func (s *Service) connect(cfg account.Config, secrets *account.Secrets) (*transp
 			}
 		}
 		tc = transport.Config{URL: a.URL, User: a.User, Password: secrets.Password, RootCAs: roots}
+		s.redactor.Add(a.User, secrets.Password, secrets.APIKey)
 		key = [2]string{a.URL, a.User}
 	default:
 		return nil, nil, key, errors.New("not signed in")

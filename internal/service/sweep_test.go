@@ -1,0 +1,130 @@
+package service_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kumo-backup/kumo/account"
+	"github.com/kumo-backup/kumo/emulator"
+	"github.com/kumo-backup/kumo/internal/paths"
+	"github.com/kumo-backup/kumo/internal/service"
+	"github.com/kumo-backup/kumo/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.SecretServiceMain(m) }
+
+// A whole desktop session with the real keyring and the log at its most
+// verbose: sign in with an API key, back up, a refused password and a
+// wrong new one, the right one, sign out. Afterwards the password, the new
+// password, the API key and their BASIC encodings appear in no file Kumo
+// wrote (config, cache, index, log, the catalogs on the server) and no log
+// line; what Kumo keeps is readable by its owner only.
+func TestSecretsAppearInNoFileAndNoLogLine(t *testing.T) {
+	testenv.RequireSecretService(t)
+	home := t.TempDir()
+	config, cache := filepath.Join(home, "config"), filepath.Join(home, "cache")
+	t.Setenv("XDG_CONFIG_HOME", config)
+	t.Setenv("XDG_CACHE_HOME", cache)
+	e := testenv.StartEmulator(t)
+	logFile, err := paths.OpenLog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logged bytes.Buffer
+	logger := slog.New(slog.NewMultiHandler(
+		slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelDebug}),
+		slog.NewJSONHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	svc, err := service.New(service.Options{ConfigPath: filepath.Join(config, "kumo", "config.json"), RootCAs: e.Pool(), Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	a := account.Account{Service: account.InfiniCLOUD, URL: e.DAVURL("backup"), User: e.User, Device: "desk", HasAPIKey: true}
+	if err := svc.SignIn(ctx, a, account.Secrets{Password: e.AppsPassword, APIKey: e.APIKey}, false); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(home, "Documents")
+	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 80, MaxSize: 4 << 10, Seed: 8, MaxDepth: 2})
+	if err := svc.AddFolder(src, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the first backup", 30*time.Second, func() bool { return svc.Status().Line == "Up to date" })
+
+	const reissued, wrong = "APPS-reissued-b41d", "APPS-mistyped-c93e"
+	e.UpdateAccount(e.User, func(acct *emulator.Account) { acct.AppsPassword = reissued })
+	os.WriteFile(filepath.Join(src, "after.txt"), []byte("written after the reissue"), 0o644)
+	waitFor(t, "the refused password", 20*time.Second, func() bool { return svc.Status().AskPassword })
+	if err := svc.Reauthenticate(ctx, wrong); err == nil || strings.Contains(err.Error(), wrong) {
+		t.Errorf("a wrong password: %v", err)
+	}
+	if err := svc.Reauthenticate(ctx, reissued); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the backup to resume", 30*time.Second, func() bool { return svc.Status().Line == "Up to date" })
+	for _, p := range svc.Status().Problems {
+		if strings.Contains(p.Message, reissued) || strings.Contains(p.Message, e.AppsPassword) {
+			t.Errorf("a problem shown on screen carries a password: %s", p.Message)
+		}
+	}
+	if err := svc.SignOut(); err != nil {
+		t.Fatal(err)
+	}
+	svc.Close()
+	logFile.Close()
+
+	secrets := map[string]string{"the first password": e.AppsPassword, "the new password": reissued,
+		"the mistyped password": wrong, "the API key": e.APIKey}
+	for name, s := range secrets {
+		secrets[name+" as BASIC"] = base64.StdEncoding.EncodeToString([]byte(e.User + ":" + s))
+	}
+	lines := strings.Split(logged.String(), "\n")
+	if len(lines) < 20 || !strings.Contains(logged.String(), "PUT") {
+		t.Fatalf("only %d log lines and no request among them: the check would prove nothing", len(lines))
+	}
+	for _, line := range lines {
+		for name, s := range secrets {
+			if strings.Contains(line, s) {
+				t.Errorf("%s is in a log line: %s", name, line)
+			}
+		}
+	}
+	walked := 0
+	for _, root := range []string{config, cache, e.AreaDir(e.User, "backup")} {
+		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || !d.Type().IsRegular() {
+				return nil
+			}
+			walked++
+			b, _ := os.ReadFile(p)
+			for name, s := range secrets {
+				if bytes.Contains(b, []byte(s)) {
+					t.Errorf("%s is in %s", name, p)
+				}
+			}
+			return nil
+		})
+	}
+	// What Kumo keeps on this computer is for its owner's eyes only.
+	for _, root := range []string{config, cache} {
+		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || p == root {
+				return nil
+			}
+			info, _ := d.Info()
+			if mode := info.Mode().Perm(); mode&0o077 != 0 && !strings.HasPrefix(p, filepath.Join(cache, "kumo", "demo")) {
+				t.Errorf("%s is mode %v: others can read it", p, mode)
+			}
+			return nil
+		})
+	}
+	t.Logf("%d log lines and %d files (config, cache, index, log, server area) hold none of %d secrets; local files owner-only",
+		len(lines), walked, len(secrets))
+}
