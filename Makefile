@@ -35,7 +35,7 @@ test: deps-test build lint cross ## install test components, then run every test
 	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 
 # What parses outside input: each seeded in its test file, fuzzed for FUZZTIME.
-FUZZ     := ./transport:FuzzParseQuota ./transport:FuzzValidateAPIKey ./transport:FuzzVerify \
+FUZZ     := ./transport:FuzzParseQuota ./transport:FuzzListing ./transport:FuzzValidateAPIKey ./transport:FuzzVerify \
 	./backup:FuzzDecodeCatalog ./backup/restore:FuzzCheckRel ./account:FuzzLoadConfig
 FUZZTIME ?= 60s
 fuzz: ## fuzz every parser of outside input for FUZZTIME each (60s)

@@ -25,7 +25,7 @@ type markerFile struct {
 
 // ListDevices returns the device folders in the area, sorted.
 func ListDevices(c *transport.Client) ([]string, error) {
-	infos, err := c.DAV().ReadDir("/")
+	infos, err := c.List(context.Background(), "/")
 	if err != nil {
 		return nil, err
 	}

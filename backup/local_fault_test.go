@@ -76,11 +76,19 @@ func TestUnmountedDriveIsNotEverythingDeleted(t *testing.T) {
 	}
 	files, _ := testenv.AssertSameTree(t, saved, server)
 
-	// Plugged in again (a new mount: another device number, new inodes).
-	unmount = testenv.Mount(t, drive, 64<<20)
-	if out, err := exec.Command("cp", "-a", saved+"/.", drive).CombinedOutput(); err != nil {
+	// Plugged in again: a new mount (another device number, new inodes)
+	// whose files all appear at once, as a drive's do.
+	staging := filepath.Join(dir, "staging")
+	os.Mkdir(staging, 0o755)
+	testenv.Mount(t, staging, 64<<20)
+	if out, err := exec.Command("cp", "-a", saved+"/.", staging).CombinedOutput(); err != nil {
 		t.Fatalf("%v %s", err, out)
 	}
+	if out, err := exec.Command("mount", "--bind", staging, drive).CombinedOutput(); err != nil {
+		t.Fatalf("mount --bind: %v %s", err, out)
+	}
+	unmount = func() { exec.Command("umount", drive).Run() }
+	t.Cleanup(func() { exec.Command("umount", "-l", drive).Run() })
 	for o = next(t, out, 10*time.Second); o.err != nil; o = next(t, out, 10*time.Second) {
 	}
 	if n := e.Requests("PUT") - puts; n > 1 {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"os"
 	"slices"
 )
 
@@ -76,11 +75,6 @@ func (c *Client) Exists(_ context.Context, remotePath string) (bool, error) {
 }
 
 // List returns the entries of a folder (PROPFIND Depth 1).
-func (c *Client) List(_ context.Context, dir string) ([]os.FileInfo, error) {
-	infos, err := c.dav.ReadDir(dir)
-	return infos, davErr("PROPFIND", dir, err)
-}
-
 func (c *Client) do(ctx context.Context, method, remotePath string, h http.Header, ok ...int) error {
 	req, err := http.NewRequestWithContext(ctx, method, c.URL(remotePath), nil)
 	if err != nil {
