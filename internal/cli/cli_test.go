@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kumo-backup/kumo/account"
+	"github.com/kumo-backup/kumo/emulator"
 	"github.com/kumo-backup/kumo/internal/cli"
 	"github.com/kumo-backup/kumo/internal/testenv"
 )
@@ -258,6 +259,29 @@ func TestDaemon(t *testing.T) {
 		t.Fatal("the daemon did not stop")
 	}
 	testenv.AssertSameTree(t, src, server)
+
+	// The Apps Password is reissued while the daemon runs: it stops with
+	// the fix in words and exit 3, so a service manager shows it failed.
+	out = &syncBuffer{}
+	go func() {
+		done <- cli.Run(context.Background(), cli.Env{Stdout: out, Stderr: out, Getenv: func(k string) string {
+			return map[string]string{"KUMO_PASSWORD": e.AppsPassword}[k]
+		}}, []string{"daemon", "--quiet", "100ms", src})
+	}()
+	time.Sleep(500 * time.Millisecond)
+	e.UpdateAccount(e.User, func(a *emulator.Account) { a.AppsPassword = "APPS-reissued-1234" })
+	os.WriteFile(filepath.Join(src, "after.txt"), []byte("written after the reissue"), 0o644)
+	select {
+	case code := <-done:
+		if code != 3 || !strings.Contains(out.String(), "run `kumo login` with the new Apps Password") {
+			t.Fatalf("after a reissue the daemon exited %d:\n%s", code, out.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("the daemon kept running with a refused password:\n%s", out.String())
+	}
+	if strings.Contains(out.String(), e.AppsPassword) {
+		t.Error("the daemon printed the password")
+	}
 }
 
 // A backup, an edit and a second backup; then restore lists both moments,

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kumo-backup/kumo/backup"
@@ -82,6 +83,11 @@ func runDaemon(ctx context.Context, env Env, args []string) int {
 	logger.Info("daemon started", "folders", fs.Args(), "safety-rescan", *every)
 	fmt.Fprintf(env.Stdout, "Backing up %d folders to %s as changes happen; Ctrl-C stops.\n", len(engines), acct.URL)
 
+	// A refused password will not fix itself: stop, so a service manager
+	// shows the daemon failed, and say what to do.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var refused atomic.Bool
 	var mu sync.Mutex // one summary at a time on the terminal
 	var wg sync.WaitGroup
 	for i, e := range engines {
@@ -97,6 +103,11 @@ func runDaemon(ctx context.Context, env Env, args []string) int {
 					}
 					if err != nil {
 						fmt.Fprintf(env.Stderr, "kumo daemon: %s: %s\n", fs.Arg(i), client.Redact(err.Error()))
+					}
+					if transport.Classify(err) == transport.ClassAuth && !refused.Swap(true) {
+						fmt.Fprintln(env.Stderr, "kumo daemon: the server refused the password (an Apps Password reissued on My Page, or Apps Connection turned off): "+
+							"run `kumo login` with the new Apps Password, then start the daemon again. Nothing was lost.")
+						stop()
 					}
 				},
 				OnNote: func(note string) {
@@ -114,6 +125,9 @@ func runDaemon(ctx context.Context, env Env, args []string) int {
 		case <-ctx.Done():
 			wg.Wait()
 			fmt.Fprintln(env.Stdout, "Stopped.")
+			if refused.Load() {
+				return 3
+			}
 			return 0
 		case s := <-signals:
 			for _, e := range engines {
