@@ -287,6 +287,7 @@ func TestNetworkLossMidBackup(t *testing.T) {
 	if !errors.Is(first.err, backup.ErrUnreachable) {
 		t.Fatalf("the pass that lost the network ended with %v; want ErrUnreachable", first.err)
 	}
+	putsAtCut := r.puts.Load()
 	before := r.proxy.Refused()
 	time.Sleep(2 * time.Second)
 	attempts := r.proxy.Refused() - before
@@ -303,8 +304,8 @@ func TestNetworkLossMidBackup(t *testing.T) {
 	}
 	stop()
 	files, bytes := r.verify(t)
-	t.Logf("network down for 2 s after %d uploads: %d connections refused meanwhile; %d files, %d bytes identical",
-		r.puts.Load(), attempts, files, bytes)
+	t.Logf("network down for 2 s after %d uploads: %d connection attempts meanwhile; %d files, %d bytes identical",
+		putsAtCut, attempts, files, bytes)
 }
 
 // A full account stops the backup with a sentence and no more uploads;

@@ -80,9 +80,11 @@ func TestSecretsAppearInNoFileAndNoLogLine(t *testing.T) {
 	svc.Close()
 	logFile.Close()
 
-	secrets := map[string]string{"the first password": e.AppsPassword, "the new password": reissued,
+	plain := map[string]string{"the first password": e.AppsPassword, "the new password": reissued,
 		"the mistyped password": wrong, "the API key": e.APIKey}
-	for name, s := range secrets {
+	secrets := map[string]string{}
+	for name, s := range plain {
+		secrets[name] = s
 		secrets[name+" as BASIC"] = base64.StdEncoding.EncodeToString([]byte(e.User + ":" + s))
 	}
 	lines := strings.Split(logged.String(), "\n")
