@@ -71,7 +71,7 @@ func (r *run) upload(ctx context.Context, rel string) error {
 	open := func() (io.ReadCloser, error) {
 		f, err := os.Open(local)
 		if errors.Is(err, fs.ErrPermission) {
-			return nil, fmt.Errorf("Kumo may not read this file (permission denied): allow reading it and it is backed up on the next pass: %w", err)
+			return nil, fmt.Errorf("this file may not be read (permission denied): allow Kumo to read it and it is backed up on the next pass: %w", err)
 		}
 		if err != nil {
 			return nil, err

@@ -165,7 +165,7 @@ func TestPermissionsChangeMidRun(t *testing.T) {
 		t.Errorf("%d files failed, %d were made unreadable", len(r.sum.Failed), len(locked))
 	}
 	for _, f := range r.sum.Failed {
-		if msg := f.Err.Error(); !strings.Contains(msg, "permission denied") || !strings.Contains(msg, "allow reading it") {
+		if msg := f.Err.Error(); !strings.Contains(msg, "permission denied") || !strings.Contains(msg, "allow Kumo to read it") {
 			t.Errorf("%s: %q does not say what to do", f.Path, msg)
 		}
 	}
