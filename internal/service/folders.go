@@ -152,14 +152,14 @@ func (s *Service) explain(err error) string {
 		return "The server refused the password: the Apps Password was reissued, or Apps Connection was turned off on My Page. " +
 			"Enter the new Apps Password (Kumo asks for it); backing up resumes where it stopped."
 	case transport.Classify(err) == transport.ClassQuota:
-		return "Your InfiniCLOUD storage is full. Free some space or upgrade the plan; Kumo tries again on the next change."
+		return "Your InfiniCLOUD storage is full, so backing up is paused. Free some space or upgrade the plan; Kumo notices and continues by itself."
 	case errors.Is(err, backup.ErrFolderMissing):
 		return "The folder is not there (is its drive connected?). Its backups are kept; Kumo continues when it is back."
 	case errors.Is(err, backup.ErrFolderUnmounted):
 		return "The folder is empty and no longer on its drive: the drive is probably not connected. Nothing is marked deleted; " +
 			"Kumo continues when the drive is back. To bring the files back instead, use Restore."
 	case transport.Classify(err) == transport.ClassRetry:
-		return "Cannot reach the server right now (" + msg + "). Kumo tries again on the next change, or choose Retry."
+		return "Cannot reach the server right now (" + msg + "). Kumo tries again by itself in a little while, or choose Retry."
 	}
 	return msg
 }
