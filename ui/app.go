@@ -5,9 +5,11 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -21,6 +23,7 @@ import (
 	"github.com/kumo-backup/kumo/internal/instance"
 	"github.com/kumo-backup/kumo/internal/paths"
 	"github.com/kumo-backup/kumo/internal/service"
+	"github.com/kumo-backup/kumo/internal/trayhost"
 	"github.com/kumo-backup/kumo/transport"
 )
 
@@ -101,7 +104,9 @@ func Run(info Info) {
 	if info.OpenRestore {
 		k.openRestoreWhenConnected()
 	}
-	if info.Hidden && k.tray {
+	// Started at login straight into the tray, unless this desktop shows no
+	// tray icons: then the window opens, or Kumo would run unseen.
+	if info.Hidden && k.tray && trayhost.Available(context.Background()) {
 		a.Run()
 		return
 	}
@@ -124,6 +129,8 @@ type App struct {
 	wizard  *restoreWizard  // the last restore wizard opened
 	seen    map[string]bool // problems already notified
 	last    service.Status
+	// trayHost: this desktop shows tray icons (checked off the UI goroutine).
+	trayHost atomic.Bool
 	// prompt asks for a new password; askedPassword: shown for this refusal.
 	prompt        *passwordPrompt
 	askedPassword bool
@@ -139,6 +146,7 @@ func New(a fyne.App, svc *service.Service, info Info) *App {
 	if k.tray {
 		k.menu = newTrayMenu(k)
 		k.win.SetCloseIntercept(k.closeToTray)
+		go k.checkTray()
 	}
 	k.status = newStatusScreen(k)
 	k.folders = newFoldersScreen(k)
@@ -207,12 +215,29 @@ func (k *App) signedOut() {
 	k.win.SetContent(k.onboard.content)
 }
 
-// closeToTray hides the window; the backup goes on in the tray.
+// closeToTray hides the window; the backup goes on in the tray. A desktop
+// that shows no tray icons (stock GNOME) would make Kumo seem to vanish:
+// there the window is minimized instead.
 func (k *App) closeToTray() {
-	k.win.Hide()
+	if k.trayHost.Load() {
+		k.win.Hide()
+		k.hintOnce("Kumo is still running in the system tray. Choose Quit from its menu to stop backing up.")
+	} else if minimize(k.win) {
+		k.hintOnce("Your desktop shows no tray icons, so Kumo stays open, minimized. To stop backing up, choose Quit Kumo in Settings.")
+	} else {
+		k.hintOnce("Your desktop shows no tray icons, so Kumo's window stays open. To stop backing up, choose Quit Kumo in Settings.")
+	}
+	go k.checkTray() // for the next close: a panel may have started since
+}
+
+// checkTray asks the desktop whether it shows tray icons (D-Bus: not on
+// the UI goroutine).
+func (k *App) checkTray() { k.trayHost.Store(trayhost.Available(context.Background())) }
+
+// hintOnce tells, the first time the window is closed, that backing up goes on.
+func (k *App) hintOnce(msg string) {
 	if !k.svc.Config().TrayHintShown {
-		k.fyne.SendNotification(fyne.NewNotification("Kumo keeps backing up",
-			"Kumo is still running in the system tray. Choose Quit from its menu to stop backing up."))
+		k.fyne.SendNotification(fyne.NewNotification("Kumo keeps backing up", msg))
 		go k.svc.SetTrayHintShown()
 	}
 }

@@ -69,6 +69,14 @@ func newSettingsScreen(k *App) *settingsScreen {
 		}, k.win)
 	})
 	signOut.Importance = widget.DangerImportance
+	quit := widget.NewButton("Quit Kumo", func() {
+		dialog.ShowConfirm("Quit Kumo?", "Backing up stops until Kumo is opened again (or the next login, if it starts at login).",
+			func(ok bool) {
+				if ok {
+					k.fyne.Quit()
+				}
+			}, k.win)
+	})
 	logs := widget.NewButton("Open the log folder", func() {
 		u, _ := url.Parse("file://" + filepath.ToSlash(filepath.Dir(paths.Log())))
 		if err := k.fyne.OpenURL(u); err != nil {
@@ -89,7 +97,7 @@ func newSettingsScreen(k *App) *settingsScreen {
 		form, retention, save, s.message, widget.NewSeparator(),
 		s.account,
 		container.NewBorder(nil, nil, widget.NewLabel("This computer"), rename, s.device),
-		container.NewHBox(signOut, logs),
+		container.NewHBox(signOut, logs, quit),
 		widget.NewSeparator(),
 		widget.NewLabel(fmt.Sprintf("About: %s %s (commit %s, built %s)", k.info.Name, k.info.Version, k.info.Commit, k.info.Date)),
 	)))
