@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -173,13 +172,7 @@ func TestServerFaultsDuringBackup(t *testing.T) {
 // that must leave on the server (one per edit and per deletion).
 func mutate(t *testing.T, root string) (changed, versions int) {
 	t.Helper()
-	var files []string
-	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() && strings.HasPrefix(d.Name(), "file-") {
-			files = append(files, p)
-		}
-		return nil
-	})
+	files := testenv.Files(root, func(name string) bool { return strings.HasPrefix(name, "file-") })
 	for i, p := range files {
 		var err error
 		switch i % 20 {
@@ -205,15 +198,8 @@ func mutate(t *testing.T, root string) (changed, versions int) {
 
 // countVersions counts the versions kept on the server for the folder.
 func (r *faultRig) countVersions(t *testing.T) int {
-	n := 0
 	dir := filepath.Join(r.e.AreaDir(r.e.User, "backup"), "pc", ".kumo", "versions", "Work")
-	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			n++
-		}
-		return nil
-	})
-	return n
+	return len(testenv.Files(dir, func(string) bool { return true }))
 }
 
 // kumoGoroutines waits briefly for the engine's and the client's

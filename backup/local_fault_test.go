@@ -3,7 +3,6 @@ package backup_test
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -143,14 +142,8 @@ func TestPermissionsChangeMidRun(t *testing.T) {
 	}
 	res := make(chan result, 1)
 	go func() { s, err := eng.Pass(context.Background()); res <- result{s, err} }()
-	waitUntil(t, "the scan", 10*time.Second, scanned.Load)
-	var locked []string
-	filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() && strings.HasSuffix(d.Name(), "7.dat") {
-			locked = append(locked, p)
-		}
-		return nil
-	})
+	testenv.Eventually(t, "the scan", 10*time.Second, scanned.Load)
+	locked := testenv.Files(src, func(name string) bool { return strings.HasSuffix(name, "7.dat") })
 	for _, p := range locked {
 		if err := os.Chmod(p, 0); err != nil {
 			t.Fatal(err)
@@ -178,13 +171,4 @@ func TestPermissionsChangeMidRun(t *testing.T) {
 	}
 	files, _ := testenv.AssertSameTree(t, src, filepath.Join(e.AreaDir(e.User, "backup"), "pc", "Shared"))
 	t.Logf("%d files made unreadable mid-run were reported and backed up on the next pass; %d files identical", len(locked), files)
-}
-
-func waitUntil(t *testing.T, what string, limit time.Duration, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(limit); !cond(); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-	}
 }

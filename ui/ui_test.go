@@ -56,13 +56,7 @@ func newTestApp(t *testing.T, opts service.Options) *App {
 // eventually waits for cond, the way a person waits for the screen.
 func eventually(t *testing.T, what string, limit time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testenv.Eventually(t, what, limit, cond)
 }
 
 func text(l *widget.Label) string {

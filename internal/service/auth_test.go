@@ -2,7 +2,6 @@ package service_test
 
 import (
 	"context"
-	"io/fs"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -64,13 +63,13 @@ func TestPasswordChangedMidBackupPausesAndAsksOnce(t *testing.T) {
 	if err := svc.AddFolder(src, nil); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "a few hundred uploads", 30*time.Second, func() bool { return puts.Load() >= 300 })
+	testenv.Eventually(t, "a few hundred uploads", 30*time.Second, func() bool { return puts.Load() >= 300 })
 
 	const reissued = "APPS-reissued-7f3a9c"
 	if err := e.UpdateAccount(e.User, func(acct *emulator.Account) { acct.AppsPassword = reissued }); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "Kumo to ask for the password", 15*time.Second, func() bool { st := last.Load(); return st != nil && st.AskPassword })
+	testenv.Eventually(t, "Kumo to ask for the password", 15*time.Second, func() bool { st := last.Load(); return st != nil && st.AskPassword })
 	st := last.Load()
 	if !strings.Contains(st.Line, "Enter the new Apps Password") || st.State != service.Failing {
 		t.Errorf("while waiting for the password the status says %v: %q", st.State, st.Line)
@@ -90,7 +89,7 @@ func TestPasswordChangedMidBackupPausesAndAsksOnce(t *testing.T) {
 	if err := svc.Reauthenticate(ctx, reissued); err != nil {
 		t.Fatalf("the new password: %v", err)
 	}
-	waitFor(t, "the backup to finish", 60*time.Second, func() bool {
+	testenv.Eventually(t, "the backup to finish", 60*time.Second, func() bool {
 		st := last.Load()
 		return st != nil && !st.AskPassword && st.Line == "Up to date"
 	})
@@ -107,25 +106,10 @@ func TestPasswordChangedMidBackupPausesAndAsksOnce(t *testing.T) {
 		}
 	}
 	mu.Unlock()
-	versions := 0
-	filepath.WalkDir(filepath.Join(e.AreaDir(e.User, "backup"), "laptop", ".kumo", "versions"), func(_ string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			versions++
-		}
-		return nil
-	})
+	versions := len(testenv.Files(filepath.Join(e.AreaDir(e.User, "backup"), "laptop", ".kumo", "versions"), func(string) bool { return true }))
 	if versions != 0 {
 		t.Errorf("%d versions of files that never changed", versions)
 	}
 	t.Logf("password changed after %d of %d uploads: asked %d time(s), %d refused requests in all; then %d files, %d bytes identical",
 		putsAtStop, files, asked.Load(), e.Refused(), files, bytes)
-}
-
-func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(limit); !cond(); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-	}
 }

@@ -56,19 +56,19 @@ func TestSecretsAppearInNoFileAndNoLogLine(t *testing.T) {
 	if err := svc.AddFolder(src, nil); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the first backup", 30*time.Second, func() bool { return svc.Status().Line == "Up to date" })
+	testenv.Eventually(t, "the first backup", 30*time.Second, func() bool { return svc.Status().Line == "Up to date" })
 
 	const reissued, wrong = "APPS-reissued-b41d", "APPS-mistyped-c93e"
 	e.UpdateAccount(e.User, func(acct *emulator.Account) { acct.AppsPassword = reissued })
 	os.WriteFile(filepath.Join(src, "after.txt"), []byte("written after the reissue"), 0o644)
-	waitFor(t, "the refused password", 20*time.Second, func() bool { return svc.Status().AskPassword })
+	testenv.Eventually(t, "the refused password", 20*time.Second, func() bool { return svc.Status().AskPassword })
 	if err := svc.Reauthenticate(ctx, wrong); err == nil || strings.Contains(err.Error(), wrong) {
 		t.Errorf("a wrong password: %v", err)
 	}
 	if err := svc.Reauthenticate(ctx, reissued); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the backup to resume", 30*time.Second, func() bool { return svc.Status().Line == "Up to date" })
+	testenv.Eventually(t, "the backup to resume", 30*time.Second, func() bool { return svc.Status().Line == "Up to date" })
 	for _, p := range svc.Status().Problems {
 		if strings.Contains(p.Message, reissued) || strings.Contains(p.Message, e.AppsPassword) {
 			t.Errorf("a problem shown on screen carries a password: %s", p.Message)

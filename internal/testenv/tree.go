@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // AwkwardNames are file and folder names that break naive URL handling.
@@ -182,4 +183,27 @@ func listTree(t testing.TB, root string) map[string]bool {
 		t.Fatal(err)
 	}
 	return set
+}
+
+// Files lists the regular files under root whose name match accepts.
+func Files(root string, match func(name string) bool) []string {
+	var out []string
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() && match(d.Name()) {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+
+// Eventually waits for cond, the way a person waits for a screen or a
+// server to show something, and fails the test past limit.
+func Eventually(t testing.TB, what string, limit time.Duration, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(limit); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+	}
 }
