@@ -1,0 +1,139 @@
+package testenv
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// SessionBus starts a private D-Bus session bus for the test and returns
+// its address (for DBUS_SESSION_BUS_ADDRESS).
+func SessionBus(t testing.TB) string {
+	t.Helper()
+	daemon := Require(t, "dbus-daemon")
+	bus := exec.Command(daemon, "--session", "--nofork", "--print-address=1")
+	stdout, _ := bus.StdoutPipe()
+	if err := bus.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bus.Process.Kill(); bus.Wait() })
+	addr, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("dbus-daemon printed no address: %v", err)
+	}
+	return strings.TrimSpace(addr)
+}
+
+// Tray is a StatusNotifierWatcher on a private bus: what a desktop panel
+// provides for tray icons.
+type Tray struct {
+	Conn *dbus.Conn // a client connection of the test's own
+}
+
+const trayWatcher = "org.kde.StatusNotifierWatcher"
+
+// StartTray starts status-notifier-watcher on the bus at addr and, when
+// withHost, registers a host as a panel does.
+func StartTray(t testing.TB, addr string, withHost bool) *Tray {
+	t.Helper()
+	w := exec.Command(Require(t, "status-notifier-watcher"))
+	w.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+addr)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Process.Kill(); w.Wait() })
+	conn, err := dbus.Connect(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	tr := &Tray{Conn: conn}
+	if !tr.WaitForName(trayWatcher, 10*time.Second) {
+		t.Fatal("status-notifier-watcher did not take its name")
+	}
+	if withHost {
+		if call := conn.Object(trayWatcher, "/StatusNotifierWatcher").Call(trayWatcher+".RegisterStatusNotifierHost", 0,
+			"org.kde.StatusNotifierHost-kumo-test"); call.Err != nil {
+			t.Fatal(call.Err)
+		}
+	}
+	return tr
+}
+
+// WaitForName reports whether name gets an owner on the bus within limit.
+func (tr *Tray) WaitForName(name string, limit time.Duration) bool {
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		var owned bool
+		if tr.Conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, name).Store(&owned) == nil && owned {
+			return true
+		}
+	}
+	return false
+}
+
+// Items lists the tray items registered with the watcher.
+func (tr *Tray) Items() []string {
+	v, err := tr.Conn.Object(trayWatcher, "/StatusNotifierWatcher").GetProperty(trayWatcher + ".RegisteredStatusNotifierItems")
+	if err != nil {
+		return nil
+	}
+	items, _ := v.Value().([]string)
+	return items
+}
+
+// MenuItem is one entry of a tray item's menu (com.canonical.dbusmenu).
+type MenuItem struct {
+	ID       int32
+	Label    string
+	Enabled  bool
+	Children []MenuItem
+}
+
+// Menu reads the menu exported by the item owning name at path.
+func (tr *Tray) Menu(name, path string) ([]MenuItem, error) {
+	var rev uint32
+	var root struct {
+		ID       int32
+		Props    map[string]dbus.Variant
+		Children []dbus.Variant
+	}
+	err := tr.Conn.Object(name, dbus.ObjectPath(path)).Call("com.canonical.dbusmenu.GetLayout", 0, int32(0), int32(-1), []string{}).
+		Store(&rev, &root)
+	if err != nil {
+		return nil, err
+	}
+	return menuChildren(root.Children), nil
+}
+
+func menuChildren(vs []dbus.Variant) []MenuItem {
+	var out []MenuItem
+	for _, v := range vs {
+		fields, ok := v.Value().([]any)
+		if !ok || len(fields) != 3 {
+			continue
+		}
+		id, _ := fields[0].(int32)
+		props, _ := fields[1].(map[string]dbus.Variant)
+		kids, _ := fields[2].([]dbus.Variant)
+		it := MenuItem{ID: id, Enabled: true, Children: menuChildren(kids)}
+		if l, ok := props["label"]; ok {
+			it.Label, _ = l.Value().(string)
+		}
+		if e, ok := props["enabled"]; ok {
+			it.Enabled, _ = e.Value().(bool)
+		}
+		out = append(out, it)
+	}
+	return out
+}
+
+// Click sends the "clicked" event a panel sends when a menu item is chosen.
+func (tr *Tray) Click(name, path string, id int32) error {
+	return tr.Conn.Object(name, dbus.ObjectPath(path)).Call("com.canonical.dbusmenu.Event", 0, id, "clicked",
+		dbus.MakeVariant(""), uint32(time.Now().Unix())).Err
+}

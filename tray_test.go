@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kumo-backup/kumo/internal/testenv"
+)
+
+// The real binary's tray icon, read and clicked the way a desktop panel
+// does it: over D-Bus from a real StatusNotifierWatcher. Its menu shows the
+// status line and the actions; Pause pauses (the menu then offers Resume
+// and the status says so); Quit ends Kumo cleanly.
+func TestTrayMenuOverDBus(t *testing.T) {
+	bin := kumoBinary(t)
+	x := testenv.StartXvfb(t)
+	addr := testenv.SessionBus(t)
+	tray := testenv.StartTray(t, addr, true)
+	home := t.TempDir()
+	src := filepath.Join(t.TempDir(), "Notes")
+	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 10, MaxSize: 1 << 10, Seed: 4, MaxDepth: 1})
+	cfg := fmt.Sprintf(`{"version":1,"machine_id":"m-tray","demo":true,"folders":[{"path":%q}],"settings":{},"tray_hint_shown":true}`, src)
+	os.MkdirAll(filepath.Join(home, ".config", "kumo"), 0o700)
+	if err := os.WriteFile(filepath.Join(home, ".config", "kumo", "config.json"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	cmd := exec.Command(bin, "--tray")
+	cmd.Env = append(os.Environ(), "DISPLAY="+x.Display, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
+		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "XDG_RUNTIME_DIR="+t.TempDir(), "DBUS_SESSION_BUS_ADDRESS="+addr)
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
+
+	item := fmt.Sprintf("org.kde.StatusNotifierItem-%d-1", cmd.Process.Pid)
+	if !tray.WaitForName(item, 20*time.Second) {
+		t.Fatalf("Kumo put no item in the tray\n%s", logs.String())
+	}
+	var owner string
+	tray.Conn.BusObject().Call("org.freedesktop.DBus.GetNameOwner", 0, item).Store(&owner)
+	testenv.Eventually(t, "the item registered with the watcher", 10*time.Second, func() bool {
+		registered := strings.Join(tray.Items(), " ")
+		return strings.Contains(registered, item) || (owner != "" && strings.Contains(registered, owner))
+	})
+	const menu = "/StatusNotifierMenu"
+	byLabel := func() map[string]testenv.MenuItem {
+		items, err := tray.Menu(item, menu)
+		if err != nil {
+			t.Fatalf("reading the tray menu: %v", err)
+		}
+		m := map[string]testenv.MenuItem{}
+		for _, it := range items {
+			m[it.Label] = it
+		}
+		return m
+	}
+	testenv.Eventually(t, "the tray to say the demo backup is done", 60*time.Second, func() bool { _, ok := byLabel()["Up to date"]; return ok })
+	items := byLabel()
+	for _, want := range []string{"Up to date", "Back up now", "Pause", "Restore…", "Open Kumo", "Quit"} {
+		if _, ok := items[want]; !ok {
+			t.Errorf("the tray menu has no %q: %v", want, items)
+		}
+	}
+	if items["Up to date"].Enabled {
+		t.Error("the status line in the menu can be clicked")
+	}
+
+	// Started at login (--tray) with a tray: no window until asked for.
+	if shot, err := x.Screenshot(); err != nil || litPixels(shot) > 20_000 {
+		t.Errorf("--tray with a tray host drew a window (%v)", err)
+	}
+	if err := tray.Click(item, menu, items["Open Kumo"].ID); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, "Open Kumo to show the window", 30*time.Second, func() bool {
+		shot, err := x.Screenshot()
+		return err == nil && litPixels(shot) > 100_000
+	})
+
+	if err := tray.Click(item, menu, items["Pause"].ID); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, "the menu to offer Resume", 10*time.Second, func() bool { _, ok := byLabel()["Resume"]; return ok })
+	paused := false
+	for label := range byLabel() {
+		paused = paused || strings.HasPrefix(label, "Paused")
+	}
+	if !paused {
+		t.Errorf("after Pause the status line does not say so: %v", byLabel())
+	}
+
+	if err := tray.Click(item, menu, byLabel()["Quit"].ID); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		exited <- err // for the cleanup
+		if err != nil {
+			t.Fatalf("Quit from the tray: kumo exited with %v\n%s", err, logs.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("Quit from the tray did not end Kumo\n%s", logs.String())
+	}
+	t.Logf("tray item %s: menu read over D-Bus, hidden until Open Kumo, Pause → Resume, Quit → exit 0", item)
+}
+
+// Started at login on a desktop that shows no tray icons (a watcher but no
+// host, as stock GNOME): Kumo opens its window instead of running unseen.
+func TestStartAtLoginWithoutTrayShowsWindow(t *testing.T) {
+	bin := kumoBinary(t)
+	x := testenv.StartXvfb(t)
+	addr := testenv.SessionBus(t)
+	testenv.StartTray(t, addr, false)
+	home := t.TempDir()
+	var logs bytes.Buffer
+	cmd := exec.Command(bin, "--tray")
+	cmd.Env = append(os.Environ(), "DISPLAY="+x.Display, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
+		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "XDG_RUNTIME_DIR="+t.TempDir(), "DBUS_SESSION_BUS_ADDRESS="+addr)
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); cmd.Wait() })
+	testenv.Eventually(t, "the window of a Kumo started at login without a tray", 30*time.Second, func() bool {
+		shot, err := x.Screenshot()
+		return err == nil && litPixels(shot) > 100_000
+	})
+}
