@@ -51,6 +51,13 @@ func TestCrashAnywhere(t *testing.T) {
 	confirmedAt := map[string]int{} // path -> how many PUTs the server had stored when it was first seen confirmed
 	killed := 0
 	for trial := 0; trial < 12; trial++ {
+		if trial > 0 {
+			// New work for every run, so each has uploads left to interrupt
+			// however fast the earlier ones were.
+			added := testenv.WriteTree(t, filepath.Join(src, fmt.Sprintf("added-%02d", trial)),
+				testenv.TreeSpec{Files: 300, MaxSize: 8 << 10, Seed: uint64(trial), MaxDepth: 1})
+			files = append(files, added...)
+		}
 		cmd := exec.Command(bin, args...)
 		cmd.Env = env
 		if err := cmd.Start(); err != nil {
