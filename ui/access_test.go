@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
 	"github.com/kumo-backup/kumo/internal/service"
@@ -58,15 +57,21 @@ func TestOnboardingKeyboardOrder(t *testing.T) {
 	o := k.onboard
 	c := k.win.Canvas()
 	want := []fyne.Focusable{o.url, o.user, o.password}
-	c.Focus(want[0])
-	for i := 1; i < len(want); i++ {
-		c.FocusNext()
-		if c.Focused() != want[i] {
-			t.Fatalf("Tab %d focused %T, want field %d", i, c.Focused(), i)
+	var got []fyne.Focusable
+	onUIWait(func() {
+		c.Focus(want[0])
+		for i := 1; i < len(want); i++ {
+			c.FocusNext()
+			got = append(got, c.Focused())
+		}
+	})
+	for i, f := range got {
+		if f != want[i+1] {
+			t.Fatalf("Tab %d focused %T, want field %d", i+1, f, i+1)
 		}
 	}
-	test.Type(o.password, "typed")
-	if o.password.Text != "typed" {
+	typeText(o.password, "typed")
+	if read(func() string { return o.password.Text }) != "typed" {
 		t.Error("typing into the focused password field did nothing")
 	}
 }

@@ -81,7 +81,7 @@ func Run(info Info) {
 		logger = slog.New(transport.NewRedactor("").Handler(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	}
 	svc, err := service.New(service.Options{Version: info.Version, Logger: logger,
-		OnChange: func(st service.Status) { fyne.Do(func() { k.render(st) }) }})
+		OnChange: func(st service.Status) { onUI(func() { k.render(st) }) }})
 	if err != nil {
 		w := a.NewWindow(info.Name)
 		w.SetContent(container.NewPadded(container.NewVBox()))
@@ -94,9 +94,9 @@ func Run(info Info) {
 	go func() {
 		for req := range requests {
 			if req == instance.Restore {
-				fyne.Do(k.openRestore)
+				onUI(k.openRestore)
 			} else {
-				fyne.Do(k.Show)
+				onUI(k.Show)
 			}
 		}
 	}()
@@ -175,7 +175,7 @@ func (k *App) Start() {
 	}
 	go func() {
 		if err := k.svc.Start(); err != nil {
-			fyne.Do(func() { k.status.setError(err.Error()) })
+			onUI(func() { k.status.setError(err.Error()) })
 		}
 	}()
 }
@@ -189,7 +189,7 @@ func (k *App) openRestoreWhenConnected() {
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
-		fyne.Do(k.openRestore)
+		onUI(k.openRestore)
 	}()
 }
 
@@ -277,7 +277,7 @@ func (k *App) togglePause() {
 func background[T any](work func() (T, error), done func(T, error)) {
 	go func() {
 		v, err := work()
-		fyne.Do(func() { done(v, err) })
+		onUI(func() { done(v, err) })
 	}()
 }
 

@@ -8,9 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
-
 	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/emulator"
 	"github.com/kumo-backup/kumo/internal/service"
@@ -27,7 +24,7 @@ func TestReissuedPasswordIsAskedForOnce(t *testing.T) {
 	if err := k.svc.SignIn(context.Background(), a, account.Secrets{Password: e.AppsPassword}, false); err != nil {
 		t.Fatal(err)
 	}
-	fyne.DoAndWait(k.signedIn)
+	onUIWait(k.signedIn)
 	src := filepath.Join(t.TempDir(), "Notes")
 	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 20, MaxSize: 1 << 10, Seed: 3, MaxDepth: 1})
 	if err := k.svc.AddFolder(src, nil); err != nil {
@@ -40,14 +37,14 @@ func TestReissuedPasswordIsAskedForOnce(t *testing.T) {
 	os.WriteFile(filepath.Join(src, "written after the reissue.txt"), []byte("still backed up"), 0o644)
 	var p *passwordPrompt
 	eventually(t, "the password prompt", 20*time.Second, func() bool {
-		fyne.DoAndWait(func() { p = k.prompt })
+		onUIWait(func() { p = k.prompt })
 		return p != nil
 	})
 	if got := text(k.status.line); !strings.Contains(got, "refused the password") {
 		t.Errorf("the status line while asking: %q", got)
 	}
-	test.Type(p.entry, "APPS-wrong-guess")
-	test.Tap(p.submitBtn)
+	typeText(p.entry, "APPS-wrong-guess")
+	tap(p.submitBtn)
 	eventually(t, "the wrong password's sentence", 20*time.Second, func() bool {
 		s := text(p.message)
 		return s != "" && s != "Checking…"
@@ -55,12 +52,12 @@ func TestReissuedPasswordIsAskedForOnce(t *testing.T) {
 	if got := text(p.message); !strings.Contains(got, "did not accept") || strings.Contains(got, "APPS-wrong-guess") {
 		t.Errorf("a wrong new password says %q", got)
 	}
-	fyne.DoAndWait(func() { p.entry.SetText("") })
-	test.Type(p.entry, reissued)
-	test.Tap(p.submitBtn)
+	onUIWait(func() { p.entry.SetText("") })
+	typeText(p.entry, reissued)
+	tap(p.submitBtn)
 	eventually(t, "the prompt to close", 30*time.Second, func() bool {
 		var shown *passwordPrompt
-		fyne.DoAndWait(func() { shown = k.prompt })
+		onUIWait(func() { shown = k.prompt })
 		return shown == nil
 	})
 	stored := filepath.Join(e.AreaDir(e.User, "backup"), "desk", "Notes", "written after the reissue.txt")

@@ -417,7 +417,7 @@ func (r *restoreWizard) run() {
 	}
 	opts := restore.Options{To: to, Paths: r.selection(), Conflict: policyNames[r.policy.Selected],
 		OnProgress: func(p restore.Progress) {
-			fyne.Do(func() {
+			onUI(func() {
 				if p.Bytes > 0 {
 					r.bar.SetValue(float64(p.BytesDone) / float64(p.Bytes))
 				}

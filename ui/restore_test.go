@@ -8,10 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
-
 	"github.com/kumo-backup/kumo/account"
+	"github.com/kumo-backup/kumo/backup/restore"
 	"github.com/kumo-backup/kumo/internal/service"
 	"github.com/kumo-backup/kumo/internal/testenv"
 )
@@ -34,41 +32,42 @@ func TestRestoreWizardStartToSummary(t *testing.T) {
 	}
 	eventually(t, "the first backup", 30*time.Second, func() bool { return k.svc.Status().Line == "Up to date" })
 
-	fyne.DoAndWait(k.openRestore)
-	r := k.wizard
+	onUIWait(k.openRestore)
+	r := read(func() *restoreWizard { return k.wizard })
 	eventually(t, "the computer and folder", 20*time.Second, func() bool {
 		var d, f string
-		fyne.DoAndWait(func() { d, f = r.device.Selected, r.folder.Selected })
+		onUIWait(func() { d, f = r.device.Selected, r.folder.Selected })
 		return d == "desk" && f == "Notes"
 	})
-	test.Tap(r.next)
-	eventually(t, "the moments", 20*time.Second, func() bool { return r.step == stepMoment })
-	if len(r.snaps) != 1 {
+	tap(r.next)
+	eventually(t, "the moments", 20*time.Second, func() bool { return read(func() bool { return r.step == stepMoment }) })
+	if read(func() int { return len(r.snaps) }) != 1 {
 		t.Fatalf("%d moments offered, want the one backup", len(r.snaps))
 	}
-	test.Tap(r.next)
-	eventually(t, "the file browser", 20*time.Second, func() bool { return r.step == stepSelect })
+	tap(r.next)
+	eventually(t, "the file browser", 20*time.Second, func() bool { return read(func() bool { return r.step == stepSelect }) })
 	if !strings.HasPrefix(text(r.selInfo), "Everything: 21 files") {
 		t.Errorf("selection line: %q", text(r.selInfo))
 	}
-	test.Type(r.search, "cake")
-	if len(r.matches) != 1 || r.matches[0].Path != "recipe cake.txt" {
-		t.Fatalf("search for cake found %+v", r.matches)
+	typeText(r.search, "cake")
+	matches := read(func() []restore.File { return r.matches })
+	if len(matches) != 1 || matches[0].Path != "recipe cake.txt" {
+		t.Fatalf("search for cake found %+v", matches)
 	}
-	r.pick(r.matches[0].Path, true)
+	onUIWait(func() { r.pick(matches[0].Path, true) })
 	if !strings.HasPrefix(text(r.selInfo), "Selected: 1 files") {
 		t.Errorf("selection line: %q", text(r.selInfo))
 	}
-	test.Tap(r.next)
-	if r.step != stepDest || !strings.HasPrefix(r.dest.Selected, destOriginal) {
-		t.Fatalf("step %d, destination %q: the original folder should be offered first", r.step, r.dest.Selected)
+	tap(r.next)
+	step, dest := read(func() int { return r.step }), read(func() string { return r.dest.Selected })
+	if step != stepDest || !strings.HasPrefix(dest, destOriginal) {
+		t.Fatalf("step %d, destination %q: the original folder should be offered first", step, dest)
 	}
 	to := filepath.Join(t.TempDir(), "Back")
-	r.dest.SetSelected(destOther)
-	r.destPath.SetText("")
-	test.Type(r.destPath, to)
-	test.Tap(r.next)
-	eventually(t, "the summary", 20*time.Second, func() bool { return r.step == stepDone })
+	onUIWait(func() { r.dest.SetSelected(destOther); r.destPath.SetText("") })
+	typeText(r.destPath, to)
+	tap(r.next)
+	eventually(t, "the summary", 20*time.Second, func() bool { return read(func() bool { return r.step == stepDone }) })
 	entries, _ := os.ReadDir(to)
 	if len(entries) != 1 || entries[0].Name() != "recipe cake.txt" {
 		t.Fatalf("restored %v, want only the selected file", entries)
@@ -79,8 +78,8 @@ func TestRestoreWizardStartToSummary(t *testing.T) {
 	if got := text(r.status); got != "" {
 		t.Errorf("the summary step shows an error: %q", got)
 	}
-	if r.summary == nil || r.summary.Restored != 1 || len(r.summary.Failed) != 0 {
-		t.Errorf("summary %+v", r.summary)
+	if sum := read(func() *restore.Summary { return r.summary }); sum == nil || sum.Restored != 1 || len(sum.Failed) != 0 {
+		t.Errorf("summary %+v", sum)
 	}
-	test.Tap(r.next) // Close
+	tap(r.next) // Close
 }

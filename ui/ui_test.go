@@ -32,7 +32,7 @@ func newTestApp(t *testing.T, opts service.Options) *App {
 	var k *App
 	var mu sync.Mutex
 	opts.OnChange = func(st service.Status) {
-		fyne.Do(func() {
+		onUI(func() {
 			mu.Lock()
 			defer mu.Unlock()
 			if k != nil {
@@ -46,10 +46,12 @@ func newTestApp(t *testing.T, opts service.Options) *App {
 	}
 	a := test.NewApp()
 	t.Cleanup(func() { svc.Close(); a.Quit() })
-	mu.Lock()
-	k = New(a, svc, testInfo)
-	mu.Unlock()
-	k.win.Show()
+	onUIWait(func() {
+		mu.Lock()
+		k = New(a, svc, testInfo)
+		mu.Unlock()
+		k.win.Show()
+	})
 	return k
 }
 
@@ -61,7 +63,7 @@ func eventually(t *testing.T, what string, limit time.Duration, cond func() bool
 
 func text(l *widget.Label) string {
 	var s string
-	fyne.DoAndWait(func() { s = l.Text })
+	onUIWait(func() { s = l.Text })
 	return s
 }
 
@@ -76,10 +78,10 @@ func TestOnboardingSignInAndFirstBackup(t *testing.T) {
 	if o == nil || k.win.Content() != o.content {
 		t.Fatal("a first run should open onboarding")
 	}
-	test.Type(o.url, e.URL+"dav/")
-	test.Type(o.user, e.User)
-	test.Type(o.password, "wrong-password")
-	test.Tap(o.test)
+	typeText(o.url, e.URL+"dav/")
+	typeText(o.user, e.User)
+	typeText(o.password, "wrong-password")
+	tap(o.test)
 	eventually(t, "the result of Test connection", 20*time.Second, func() bool {
 		s := text(o.result)
 		return s != "" && !strings.HasSuffix(s, "…")
@@ -91,21 +93,21 @@ func TestOnboardingSignInAndFirstBackup(t *testing.T) {
 		t.Error("the sentence repeats the password")
 	}
 
-	o.password.SetText("")
-	test.Type(o.password, e.AppsPassword)
-	test.Tap(o.test)
+	onUIWait(func() { o.password.SetText("") })
+	typeText(o.password, e.AppsPassword)
+	tap(o.test)
 	eventually(t, "a working connection", 20*time.Second, func() bool { return strings.HasPrefix(text(o.result), "The connection works") })
-	test.Tap(o.signIn)
+	tap(o.signIn)
 	eventually(t, "the main screens", 20*time.Second, func() bool {
 		var c fyne.CanvasObject
-		fyne.DoAndWait(func() { c = k.win.Content() })
+		onUIWait(func() { c = k.win.Content() })
 		return c == k.tabs
 	})
 
 	src := filepath.Join(t.TempDir(), "Photos")
 	files := testenv.WriteTree(t, src, testenv.TreeSpec{Files: 60, MaxSize: 16 << 10, Seed: 9, MaxDepth: 2})
-	test.Type(k.folders.path, src)
-	test.Tap(findButton(t, k.folders.content, "Add folder"))
+	typeText(k.folders.path, src)
+	tap(findButton(t, k.folders.content, "Add folder"))
 	eventually(t, "the folder to be added", 20*time.Second, func() bool { return strings.HasPrefix(text(k.folders.message), "Added") })
 	if got := text(k.folders.message); !strings.Contains(got, "60 files") {
 		t.Errorf("the estimate should count the files before the first backup: %q", got)
@@ -131,24 +133,26 @@ func TestOnboardingSignInAndFirstBackup(t *testing.T) {
 // Settings are checked, saved, and start at login writes the autostart entry.
 func TestSettingsSaveAndStartAtLogin(t *testing.T) {
 	k := newTestApp(t, service.Options{DemoDir: t.TempDir()})
-	k.onboard.choice.SetSelected(choiceDemo)
-	test.Tap(k.onboard.signIn)
+	onUIWait(func() { k.onboard.choice.SetSelected(choiceDemo) })
+	tap(k.onboard.signIn)
 	eventually(t, "the demo to start", 20*time.Second, func() bool {
 		var c fyne.CanvasObject
-		fyne.DoAndWait(func() { c = k.win.Content() })
+		onUIWait(func() { c = k.win.Content() })
 		return c == k.tabs
 	})
 	s := k.setts
-	s.quiet.SetText("0")
-	test.Tap(findButton(t, s.content, "Save settings"))
+	onUIWait(func() { s.quiet.SetText("0") })
+	tap(findButton(t, s.content, "Save settings"))
 	if got := text(s.message); !strings.Contains(got, "at least 1") {
 		t.Errorf("a zero wait should be refused with a sentence, got %q", got)
 	}
-	s.quiet.SetText("3")
-	s.limit.SetText("512")
-	s.workers.SetSelected("2")
-	s.login.SetChecked(true)
-	test.Tap(findButton(t, s.content, "Save settings"))
+	onUIWait(func() {
+		s.quiet.SetText("3")
+		s.limit.SetText("512")
+		s.workers.SetSelected("2")
+		s.login.SetChecked(true)
+	})
+	tap(findButton(t, s.content, "Save settings"))
 	eventually(t, "the settings to be saved", 20*time.Second, func() bool { return text(s.message) == "Saved." })
 	set := k.svc.Config().Settings
 	if set.QuietSeconds != 3 || set.UploadLimitKiB != 512 || set.Workers != 2 || !set.StartAtLogin {
@@ -158,8 +162,8 @@ func TestSettingsSaveAndStartAtLogin(t *testing.T) {
 	if err != nil || !strings.Contains(string(entry), "--tray") {
 		t.Errorf("the autostart entry should start Kumo in the tray: %q, %v", entry, err)
 	}
-	s.login.SetChecked(false)
-	test.Tap(findButton(t, s.content, "Save settings"))
+	onUIWait(func() { s.login.SetChecked(false) })
+	tap(findButton(t, s.content, "Save settings"))
 	eventually(t, "the settings to be saved", 20*time.Second, func() bool { return text(s.message) == "Saved." })
 	if _, err := os.Stat(filepath.Join(os.Getenv("XDG_CONFIG_HOME"), "autostart", testInfo.ID+".desktop")); !os.IsNotExist(err) {
 		t.Error("turning start at login off should remove the autostart entry")
@@ -197,11 +201,11 @@ func TestStalledServerLeavesTheWindowResponsive(t *testing.T) {
 	}()
 	k := newTestApp(t, service.Options{})
 	o := k.onboard
-	test.Type(o.url, "https://"+ln.Addr().String()+"/dav/")
-	test.Type(o.user, "someone")
-	test.Type(o.password, "secret-password")
+	typeText(o.url, "https://"+ln.Addr().String()+"/dav/")
+	typeText(o.user, "someone")
+	typeText(o.password, "secret-password")
 	start := time.Now()
-	test.Tap(o.test)
+	tap(o.test)
 	if d := time.Since(start); d > 200*time.Millisecond {
 		t.Fatalf("tapping Test connection held the UI goroutine for %v", d)
 	}
@@ -212,7 +216,7 @@ func TestStalledServerLeavesTheWindowResponsive(t *testing.T) {
 	var worst time.Duration
 	for end := time.Now().Add(3 * time.Second); time.Now().Before(end); {
 		t0 := time.Now()
-		fyne.DoAndWait(func() { o.device.SetText(o.device.Text + "x") })
+		onUIWait(func() { o.device.SetText(o.device.Text + "x") })
 		worst = max(worst, time.Since(t0))
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -265,15 +269,15 @@ func TestSignInContinuesAReinstalledComputer(t *testing.T) {
 	}
 	k := newTestApp(t, service.Options{RootCAs: e.Pool()})
 	o := k.onboard
-	test.Type(o.url, e.URL+"dav/")
-	test.Type(o.user, e.User)
-	test.Type(o.password, e.AppsPassword)
-	o.device.SetText("laptop")
-	test.Tap(o.signIn)
+	typeText(o.url, e.URL+"dav/")
+	typeText(o.user, e.User)
+	typeText(o.password, e.AppsPassword)
+	onUIWait(func() { o.device.SetText("laptop") })
+	tap(o.signIn)
 	var yes *widget.Button
 	eventually(t, "the question about the old computer", 20*time.Second, func() bool {
 		var top fyne.CanvasObject
-		fyne.DoAndWait(func() { top = k.win.Canvas().Overlays().Top() })
+		onUIWait(func() { top = k.win.Canvas().Overlays().Top() })
 		if top == nil {
 			return false
 		}
@@ -283,10 +287,10 @@ func TestSignInContinuesAReinstalledComputer(t *testing.T) {
 	if got := text(o.result); !strings.Contains(got, "laptop") {
 		t.Errorf("the sentence should name the device: %q", got)
 	}
-	test.Tap(yes)
+	tap(yes)
 	eventually(t, "the main screens", 20*time.Second, func() bool {
 		var c fyne.CanvasObject
-		fyne.DoAndWait(func() { c = k.win.Content() })
+		onUIWait(func() { c = k.win.Content() })
 		return c == k.tabs
 	})
 	if d := k.svc.Device(); d != "laptop" {
