@@ -64,6 +64,27 @@ func TestTrayMenuOverDBus(t *testing.T) {
 		}
 		return m
 	}
+	// clickUntil chooses label in a freshly read menu, as a person opening
+	// it does (Kumo rebuilds the menu when the status changes, and the items'
+	// ids with it), until done says the click took effect.
+	clickUntil := func(label, what string, done func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(20 * time.Second); ; {
+			if it, ok := byLabel()[label]; ok {
+				if err := tray.Click(item, menu, it.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for wait := time.Now().Add(2 * time.Second); time.Now().Before(wait); time.Sleep(50 * time.Millisecond) {
+				if done() {
+					return
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("choosing %q in the tray menu: gave up waiting for %s; menu %v", label, what, byLabel())
+			}
+		}
+	}
 	testenv.Eventually(t, "the tray to say the demo backup is done", 60*time.Second, func() bool { _, ok := byLabel()["Up to date"]; return ok })
 	items := byLabel()
 	for _, want := range []string{"Up to date", "Back up now", "Pause", "Restore…", "Open Kumo", "Quit"} {
@@ -79,18 +100,11 @@ func TestTrayMenuOverDBus(t *testing.T) {
 	if shot, err := x.Screenshot(); err != nil || litPixels(shot) > 20_000 {
 		t.Errorf("--tray with a tray host drew a window (%v)", err)
 	}
-	if err := tray.Click(item, menu, items["Open Kumo"].ID); err != nil {
-		t.Fatal(err)
-	}
-	testenv.Eventually(t, "Open Kumo to show the window", 30*time.Second, func() bool {
+	clickUntil("Open Kumo", "the window", func() bool {
 		shot, err := x.Screenshot()
 		return err == nil && litPixels(shot) > 100_000
 	})
-
-	if err := tray.Click(item, menu, items["Pause"].ID); err != nil {
-		t.Fatal(err)
-	}
-	testenv.Eventually(t, "the menu to offer Resume", 10*time.Second, func() bool { _, ok := byLabel()["Resume"]; return ok })
+	clickUntil("Pause", "the menu to offer Resume", func() bool { _, ok := byLabel()["Resume"]; return ok })
 	paused := false
 	for label := range byLabel() {
 		paused = paused || strings.HasPrefix(label, "Paused")
@@ -99,9 +113,15 @@ func TestTrayMenuOverDBus(t *testing.T) {
 		t.Errorf("after Pause the status line does not say so: %v", byLabel())
 	}
 
-	if err := tray.Click(item, menu, byLabel()["Quit"].ID); err != nil {
-		t.Fatal(err)
-	}
+	clickUntil("Quit", "Kumo to exit", func() bool {
+		select {
+		case err := <-exited:
+			exited <- err
+			return true
+		default:
+			return false
+		}
+	})
 	select {
 	case err := <-exited:
 		exited <- err // for the cleanup
