@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -44,7 +45,7 @@ func (r *Redactor) Add(user string, secrets ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, s := range secrets {
-		if len(s) < 4 { // too short to search for without mangling ordinary text
+		if len(s) < 4 || slices.Contains(r.secrets, s) { // too short to search for without mangling text, or known
 			continue
 		}
 		r.secrets = append(r.secrets, s, base64.StdEncoding.EncodeToString([]byte(user+":"+s)))
