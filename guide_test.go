@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"image"
 	"image/png"
@@ -28,18 +27,7 @@ func TestGuide(t *testing.T) {
 	}
 	x := testenv.StartXvfb(t)
 	home := t.TempDir()
-	env := append(os.Environ(), "DISPLAY="+x.Display, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
-		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "XDG_RUNTIME_DIR="+t.TempDir(), "DBUS_SESSION_BUS_ADDRESS=disabled:")
-	start := func(args ...string) *exec.Cmd {
-		cmd := exec.Command(bin, args...)
-		var logs bytes.Buffer
-		cmd.Env, cmd.Stdout, cmd.Stderr = env, &logs, &logs
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		return cmd
-	}
+	env := desktopEnv(t, x.Display, home, "")
 	shoot := func(name string, settle time.Duration) {
 		t.Helper()
 		time.Sleep(settle)
@@ -78,20 +66,15 @@ func TestGuide(t *testing.T) {
 	}
 
 	// 1. First run: onboarding.
-	first := start()
+	first := launch(t, env, bin)
 	shoot("1-onboarding", 2*time.Second)
-	_ = first.Process.Kill()
-	_ = first.Wait()
+	first.stop()
 
 	// 2. After choosing the demo and a folder: the status after a backup.
 	src := filepath.Join(home, "Documents")
 	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 80, MaxSize: 64 << 10, Seed: 11, MaxDepth: 2})
-	cfg := fmt.Sprintf(`{"version":1,"machine_id":"guide","demo":true,"folders":[{"path":%q,"excludes":["*.tmp"]}],"settings":{},"tray_hint_shown":true}`, src)
-	os.MkdirAll(filepath.Join(home, ".config", "kumo"), 0o700)
-	if err := os.WriteFile(filepath.Join(home, ".config", "kumo", "config.json"), []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	start()
+	writeDemoConfig(t, home, "guide", src, "*.tmp")
+	launch(t, env, bin)
 	stored := filepath.Join(home, ".cache", "kumo", "demo", "demo", "backup", account.DefaultDevice(), "Documents")
 	for deadline := time.Now().Add(60 * time.Second); testenv.TreeDiff(src, stored) != ""; time.Sleep(200 * time.Millisecond) {
 		if time.Now().After(deadline) {

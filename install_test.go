@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -87,15 +86,7 @@ func TestInstallLaunchUninstall(t *testing.T) {
 		t.Fatalf("the entry lacks Exec or StartupWMClass:\n%s", raw)
 	}
 	x := testenv.StartXvfb(t)
-	var logs bytes.Buffer
-	cmd := exec.Command("sh", "-c", "exec "+exec_[1])
-	cmd.Env = append(os.Environ(), "DISPLAY="+x.Display, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
-		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "XDG_RUNTIME_DIR="+t.TempDir(), "DBUS_SESSION_BUS_ADDRESS=disabled:")
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	kumo := launch(t, desktopEnv(t, x.Display, home, ""), "sh", "-c", "exec "+exec_[1])
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		shot, err := x.Screenshot()
@@ -106,7 +97,7 @@ func TestInstallLaunchUninstall(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the installed launcher opened no window in 30 s\n%s", logs.String())
+			t.Fatalf("the installed launcher opened no window in 30 s\n%s", kumo.logs.String())
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
@@ -123,7 +114,7 @@ func TestInstallLaunchUninstall(t *testing.T) {
 	if !strings.Contains(classes, `"`+class[1]+`"`) {
 		t.Errorf("no window has WM_CLASS %q (StartupWMClass), so docks would not group it with its launcher:\n%s", class[1], classes)
 	}
-	_ = cmd.Process.Kill()
+	kumo.stop()
 
 	run("bash", "scripts/install.sh", "uninstall", "--prefix", prefix)
 	var left []string

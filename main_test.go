@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"image"
 	"image/png"
 	"os"
@@ -69,23 +68,14 @@ func TestBinaryOpensWindowUnderXvfb(t *testing.T) {
 		t.Fatalf("the screen is not black before Kumo starts (%d lit pixels)", n)
 	}
 
-	var logs bytes.Buffer
-	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(), "DISPLAY="+x.Display, "HOME="+t.TempDir(), "DBUS_SESSION_BUS_ADDRESS=disabled:")
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
+	kumo := launch(t, desktopEnv(t, x.Display, t.TempDir(), ""), bin)
 
 	var shot *image.RGBA
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		select {
-		case err := <-exited:
-			t.Fatalf("kumo exited early: %v\n%s", err, logs.String())
+		case <-kumo.done:
+			t.Fatalf("kumo exited early: %v\n%s", kumo.err, kumo.logs.String())
 		case <-time.After(500 * time.Millisecond):
 		}
 		if shot, err = x.Screenshot(); err != nil {
@@ -96,7 +86,7 @@ func TestBinaryOpensWindowUnderXvfb(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no window appeared within 30s (%d lit pixels)\n%s", litPixels(shot), logs.String())
+			t.Fatalf("no window appeared within 30s (%d lit pixels)\n%s", litPixels(shot), kumo.logs.String())
 		}
 	}
 	if colors := distinctColors(shot); colors < 8 {
@@ -114,35 +104,20 @@ func TestBinaryDemoBackupUnderXvfb(t *testing.T) {
 	home := t.TempDir()
 	src := filepath.Join(t.TempDir(), "Documents")
 	files := testenv.WriteTree(t, src, testenv.TreeSpec{Files: 50, MaxSize: 8 << 10, Seed: 2, MaxDepth: 2})
-	cfg := fmt.Sprintf(`{"version":1,"machine_id":"m-test","demo":true,"folders":[{"path":%q}],"settings":{},"tray_hint_shown":true}`, src)
-	if err := os.MkdirAll(filepath.Join(home, ".config", "kumo"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(home, ".config", "kumo", "config.json"), []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := append(os.Environ(), "DISPLAY="+x.Display, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
-		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "XDG_RUNTIME_DIR="+t.TempDir(), "DBUS_SESSION_BUS_ADDRESS=disabled:")
-	var logs bytes.Buffer
-	cmd := exec.Command(bin)
-	cmd.Env, cmd.Stdout, cmd.Stderr = env, &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
+	writeDemoConfig(t, home, "m-test", src)
+	env := desktopEnv(t, x.Display, home, "")
+	kumo := launch(t, env, bin)
 
 	stored := filepath.Join(home, ".cache", "kumo", "demo", "demo", "backup", account.DefaultDevice(), "Documents")
 	deadline := time.Now().Add(60 * time.Second)
 	for testenv.TreeDiff(src, stored) != "" {
 		select {
-		case err := <-exited:
-			t.Fatalf("kumo exited: %v\n%s", err, logs.String())
+		case <-kumo.done:
+			t.Fatalf("kumo exited: %v\n%s", kumo.err, kumo.logs.String())
 		case <-time.After(200 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the demo backup did not complete in 60 s: %s\n%s", testenv.TreeDiff(src, stored), logs.String())
+			t.Fatalf("the demo backup did not complete in 60 s: %s\n%s", testenv.TreeDiff(src, stored), kumo.logs.String())
 		}
 	}
 	n, size := testenv.AssertSameTree(t, src, stored)

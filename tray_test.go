@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,26 +22,12 @@ func TestTrayMenuOverDBus(t *testing.T) {
 	home := t.TempDir()
 	src := filepath.Join(t.TempDir(), "Notes")
 	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 10, MaxSize: 1 << 10, Seed: 4, MaxDepth: 1})
-	cfg := fmt.Sprintf(`{"version":1,"machine_id":"m-tray","demo":true,"folders":[{"path":%q}],"settings":{},"tray_hint_shown":true}`, src)
-	os.MkdirAll(filepath.Join(home, ".config", "kumo"), 0o700)
-	if err := os.WriteFile(filepath.Join(home, ".config", "kumo", "config.json"), []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var logs bytes.Buffer
-	cmd := exec.Command(bin, "--tray")
-	cmd.Env = append(os.Environ(), "DISPLAY="+x.Display, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
-		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "XDG_RUNTIME_DIR="+t.TempDir(), "DBUS_SESSION_BUS_ADDRESS="+addr)
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
+	writeDemoConfig(t, home, "m-tray", src)
+	kumo := launch(t, desktopEnv(t, x.Display, home, addr), bin, "--tray")
 
-	item := fmt.Sprintf("org.kde.StatusNotifierItem-%d-1", cmd.Process.Pid)
+	item := fmt.Sprintf("org.kde.StatusNotifierItem-%d-1", kumo.cmd.Process.Pid)
 	if !tray.WaitForName(item, 20*time.Second) {
-		t.Fatalf("Kumo put no item in the tray\n%s", logs.String())
+		t.Fatalf("Kumo put no item in the tray\n%s", kumo.logs.String())
 	}
 	var owner string
 	tray.Conn.BusObject().Call("org.freedesktop.DBus.GetNameOwner", 0, item).Store(&owner)
@@ -113,23 +96,9 @@ func TestTrayMenuOverDBus(t *testing.T) {
 		t.Errorf("after Pause the status line does not say so: %v", byLabel())
 	}
 
-	clickUntil("Quit", "Kumo to exit", func() bool {
-		select {
-		case err := <-exited:
-			exited <- err
-			return true
-		default:
-			return false
-		}
-	})
-	select {
-	case err := <-exited:
-		exited <- err // for the cleanup
-		if err != nil {
-			t.Fatalf("Quit from the tray: kumo exited with %v\n%s", err, logs.String())
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatalf("Quit from the tray did not end Kumo\n%s", logs.String())
+	clickUntil("Quit", "Kumo to exit", kumo.exited)
+	if kumo.err != nil {
+		t.Fatalf("Quit from the tray: kumo exited with %v\n%s", kumo.err, kumo.logs.String())
 	}
 	t.Logf("tray item %s: menu read over D-Bus, hidden until Open Kumo, Pause → Resume, Quit → exit 0", item)
 }
@@ -141,16 +110,7 @@ func TestStartAtLoginWithoutTrayShowsWindow(t *testing.T) {
 	x := testenv.StartXvfb(t)
 	addr := testenv.SessionBus(t)
 	testenv.StartTray(t, addr, false)
-	home := t.TempDir()
-	var logs bytes.Buffer
-	cmd := exec.Command(bin, "--tray")
-	cmd.Env = append(os.Environ(), "DISPLAY="+x.Display, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
-		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "XDG_RUNTIME_DIR="+t.TempDir(), "DBUS_SESSION_BUS_ADDRESS="+addr)
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); cmd.Wait() })
+	launch(t, desktopEnv(t, x.Display, t.TempDir(), addr), bin, "--tray")
 	testenv.Eventually(t, "the window of a Kumo started at login without a tray", 30*time.Second, func() bool {
 		shot, err := x.Screenshot()
 		return err == nil && litPixels(shot) > 100_000
