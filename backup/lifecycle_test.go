@@ -6,21 +6,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/kumo-backup/kumo/backup"
 	"github.com/kumo-backup/kumo/internal/testenv"
 )
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 func writeFile(t *testing.T, root, rel, content string) {
 	t.Helper()
@@ -78,7 +69,7 @@ func TestLifecycleVersionsAndRetention(t *testing.T) {
 				writeFile(t, src, rel, content)
 			}
 			t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-			clock := &fakeClock{t: t0}
+			clock := testenv.NewClock(t0)
 			client := srv.client(t, srv.pass)
 			opts := backup.Options{Root: src, Device: "pc", IndexPath: filepath.Join(t.TempDir(), "index.db"), Now: clock.Now,
 				Retention: backup.Retention{KeepAll: 30 * time.Hour, Daily: 10 * 24 * time.Hour, Weekly: 20 * 24 * time.Hour}}

@@ -81,13 +81,7 @@ func TestStalledDownloadEnds(t *testing.T) {
 // Our own slowness (an upload limit, a reader that takes its time) is not
 // the server stalling.
 func TestSlowSenderIsNotAStall(t *testing.T) {
-	var got atomic.Int64
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n, _ := io.Copy(io.Discard, r.Body)
-		got.Store(n)
-		w.WriteHeader(201)
-	}))
-	defer srv.Close()
+	srv, got := sinkServer(t)
 	cl := loopbackClient(t, srv, Config{StallTimeout: 200 * time.Millisecond})
 	const size = 64 << 10
 	err := cl.Put(context.Background(), "slow", func() (io.ReadCloser, error) {

@@ -279,15 +279,21 @@ func TestLogsNeverCarrySecrets(t *testing.T) {
 	}
 }
 
-// The upload cap holds, and changing it takes effect on a running upload.
-func TestBandwidthLimitChangesWhileRunning(t *testing.T) {
+// sinkServer takes uploads and remembers how many bytes the last one had.
+func sinkServer(t *testing.T) (*httptest.Server, *atomic.Int64) {
 	var received atomic.Int64
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n, _ := io.Copy(io.Discard, r.Body)
 		received.Store(n)
 		w.WriteHeader(201)
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return srv, &received
+}
+
+// The upload cap holds, and changing it takes effect on a running upload.
+func TestBandwidthLimitChangesWhileRunning(t *testing.T) {
+	srv, received := sinkServer(t)
 	const size = 1 << 20
 	cl := loopbackClient(t, srv, Config{UploadLimit: 64 << 10}) // 16 s for 1 MiB at this cap
 	body := func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(make([]byte, size))), nil }

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,14 +14,6 @@ import (
 	"github.com/kumo-backup/kumo/internal/testenv"
 	"github.com/kumo-backup/kumo/transport"
 )
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 func emulatorClient(t *testing.T) (*transport.Client, *testenv.Emulated) {
 	t.Helper()
@@ -149,7 +140,7 @@ func TestRestoreEachMomentAfterLosingEverythingLocal(t *testing.T) {
 			tmp := t.TempDir()
 			src := filepath.Join(tmp, "Documents")
 			index := filepath.Join(tmp, "index.db")
-			clk := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+			clk := testenv.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 			opts := backup.Options{Root: src, Device: "laptop", IndexPath: index, Now: clk.Now}
 
 			write(t, src, "notes.txt", "first notes", 0o644)
