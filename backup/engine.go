@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -217,13 +218,14 @@ func (e *Engine) Sync(ctx context.Context, b watcher.Batch) (*Summary, error) {
 func (e *Engine) pass(ctx context.Context, sc scope) (*Summary, error) {
 	start := time.Now()
 	sum := &Summary{Remote: e.folder}
-	if st, err := os.Stat(e.opts.Root); err != nil || !st.IsDir() {
+	st, err := os.Stat(e.opts.Root)
+	if err != nil || !st.IsDir() {
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("cannot read the folder to back up: %w", err)
 		}
 		return nil, fmt.Errorf("%s: %w", e.opts.Root, ErrFolderMissing)
 	}
-	if e.ix.Count(e.folder) == 0 {
+	if e.ix.Empty(e.folder) {
 		if err := e.bootstrap(ctx); err != nil {
 			if f := fatal(err); f != nil {
 				return nil, f
@@ -231,7 +233,7 @@ func (e *Engine) pass(ctx context.Context, sc scope) (*Summary, error) {
 			return nil, fmt.Errorf("reading the last catalog from the server: %w", err)
 		}
 	}
-	if err := e.checkMounted(); err != nil {
+	if err := e.checkMounted(st); err != nil {
 		return nil, err
 	}
 	p, err := e.scan(ctx, sc)
@@ -423,28 +425,28 @@ func (r *run) reportProgress() (stop func()) {
 	}
 }
 
-// checkMounted refuses a folder that is empty and on another device than
-// at its last pass, and remembers the device otherwise.
-func (e *Engine) checkMounted() error {
-	dev, err := e.folderState()
-	if err != nil || dev == e.ix.Meta(e.folder, "device") {
-		return err
+// checkMounted refuses a folder that looks like an unmounted drive's empty
+// mount point, and otherwise remembers the device it is on.
+func (e *Engine) checkMounted(st fs.FileInfo) error {
+	dev, moved, unmounted := e.mountState(st)
+	switch {
+	case unmounted:
+		return fmt.Errorf("%s: %w", e.opts.Root, ErrFolderUnmounted)
+	case moved:
+		return e.ix.SetMeta(e.folder, "device", dev)
 	}
-	return e.ix.SetMeta(e.folder, "device", dev)
+	return nil
 }
 
-// folderState returns the device the folder is on, or why it cannot be
-// backed up now: missing, or emptied on another device (unmounted).
-func (e *Engine) folderState() (string, error) {
-	st, err := os.Stat(e.opts.Root)
-	if err != nil || !st.IsDir() {
-		return "", fmt.Errorf("%s: %w", e.opts.Root, ErrFolderMissing)
+// mountState says which device the folder (st) is on, whether that is not
+// the device of its last pass, and whether it then looks unmounted: empty,
+// while its backup holds files.
+func (e *Engine) mountState(st fs.FileInfo) (dev string, moved, unmounted bool) {
+	dev = strconv.FormatUint(device(st), 10)
+	if dev == e.ix.Meta(e.folder, "device") {
+		return dev, false, false
 	}
-	dev := strconv.FormatUint(device(st), 10)
-	if dev != e.ix.Meta(e.folder, "device") && e.ix.Count(e.folder) > 0 && emptyDir(e.opts.Root) {
-		return "", fmt.Errorf("%s: %w", e.opts.Root, ErrFolderUnmounted)
-	}
-	return dev, nil
+	return dev, true, !e.ix.Empty(e.folder) && emptyDir(e.opts.Root)
 }
 
 func emptyDir(dir string) bool {

@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -130,11 +131,17 @@ func (ix *Index) forEachPrefix(folder, relPrefix string, fn func(rel string, e E
 	})
 }
 
-// Count returns how many entries folder has.
-func (ix *Index) Count(folder string) int {
-	n := 0
-	_ = ix.ForEach(folder, func(string, Entry) { n++ })
-	return n
+// Empty reports whether folder has no entry, looking at one key at most
+// (every pass asks; counting would decode the whole folder).
+func (ix *Index) Empty(folder string) bool {
+	prefix := []byte(folder + "\x00")
+	empty := true
+	_ = ix.db.View(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(bucketFiles).Cursor().Seek(prefix)
+		empty = k == nil || !bytes.HasPrefix(k, prefix)
+		return nil
+	})
+	return empty
 }
 
 // change is one index update; apply runs a batch of them in one transaction.

@@ -3,6 +3,7 @@ package backup
 import (
 	"context"
 	"errors"
+	"os"
 	"time"
 
 	"github.com/kumo-backup/kumo/transport"
@@ -84,8 +85,10 @@ func (e *Engine) waitForFolder(ctx context.Context, o WatchOptions) error {
 	t := time.NewTicker(o.FolderPoll)
 	defer t.Stop()
 	for {
-		if _, err := e.folderState(); err == nil {
-			return nil
+		if st, err := os.Stat(e.opts.Root); err == nil && st.IsDir() {
+			if _, _, unmounted := e.mountState(st); !unmounted {
+				return nil
+			}
 		}
 		select {
 		case <-ctx.Done():
