@@ -58,8 +58,7 @@ func runBackup(ctx context.Context, env Env, args []string) int {
 			"files", sum.Files, "bytes", sum.Bytes, "failed", len(sum.Failed), "took", sum.Duration)
 	}
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "kumo backup: %s\n", client.Redact(err.Error()))
-		return 1
+		return c.fail(err)
 	}
 	if len(sum.Failed) > 0 {
 		return 1

@@ -3,6 +3,7 @@ package cli
 import (
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"path/filepath"
 
@@ -40,13 +41,22 @@ type connection struct {
 	demoDir string // the demo server's files, when it is the demo
 	index   string // the local index of this account's area
 	close   func()
+	stderr  io.Writer
+	cmd     string // "kumo restore", for messages
+}
+
+// fail says what went wrong, without the account's secrets, and returns
+// the exit code for it.
+func (c *connection) fail(err error) int {
+	fmt.Fprintf(c.stderr, "%s: %s\n", c.cmd, c.client.Redact(err.Error()))
+	return 1
 }
 
 // open connects as the flags say; after fs.Parse. code is the exit code
 // when it returns nil.
 func (c *connFlags) open(env Env, fs *flag.FlagSet, cmd string, conns int, uploadLimit int64) (*connection, int) {
 	fs.Visit(func(f *flag.Flag) { c.deviceSet = c.deviceSet || f.Name == "device" })
-	conn := &connection{device: c.device, close: func() {}}
+	conn := &connection{device: c.device, close: func() {}, stderr: env.Stderr, cmd: cmd}
 	var cfg transport.Config
 	switch {
 	case c.demo:

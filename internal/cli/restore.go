@@ -65,23 +65,19 @@ Flags:`)
 		return code
 	}
 	defer c.close()
-	fail := func(err error) int {
-		fmt.Fprintf(env.Stderr, "kumo restore: %s\n", c.client.Redact(err.Error()))
-		return 1
-	}
 	switch {
 	case *snapshots && fs.NArg() == 0:
 		if err := listFolders(ctx, env.Stdout, c); err != nil {
-			return fail(err)
+			return c.fail(err)
 		}
 		return 0
 	case *snapshots:
 		snaps, err := restore.Snapshots(ctx, c.client, c.device, fs.Arg(0))
 		if err != nil {
-			return fail(err)
+			return c.fail(err)
 		}
 		if len(snaps) == 0 {
-			return fail(fmt.Errorf("%s has no backup of a folder named %q (run --snapshots for the list)", c.device, fs.Arg(0)))
+			return c.fail(fmt.Errorf("%s has no backup of a folder named %q (run --snapshots for the list)", c.device, fs.Arg(0)))
 		}
 		for _, s := range snaps {
 			fmt.Fprintf(env.Stdout, "%s   %s\n", s.Time.Local().Format("2006-01-02 15:04:05 MST"), s.Stamp)
@@ -90,7 +86,7 @@ Flags:`)
 	}
 	v, err := restore.Open(ctx, c.client, c.device, fs.Arg(0), moment)
 	if err != nil {
-		return fail(err)
+		return c.fail(err)
 	}
 	if *ls {
 		listView(env.Stdout, v, strings.Trim(fs.Arg(1), "/"))
@@ -104,7 +100,7 @@ Flags:`)
 		printRestoreSummary(env.Stdout, sum)
 	}
 	if err != nil {
-		return fail(err)
+		return c.fail(err)
 	}
 	if len(sum.Failed) > 0 || len(sum.Refused) > 0 {
 		return 1
@@ -232,13 +228,11 @@ func runVerify(ctx context.Context, env Env, args []string) int {
 	defer c.close()
 	v, err := restore.Open(ctx, c.client, c.device, fs.Arg(0), moment)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "kumo verify: %s\n", c.client.Redact(err.Error()))
-		return 1
+		return c.fail(err)
 	}
 	rep, err := v.Verify(ctx, restore.VerifyOptions{Paths: fs.Args()[1:], Sample: *sample, All: *all, Workers: *workers})
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "kumo verify: %s\n", c.client.Redact(err.Error()))
-		return 1
+		return c.fail(err)
 	}
 	fmt.Fprintf(env.Stdout, "Checked %d files (%s) of %s/%s as of %s: %d with the right size, %d downloaded with the right SHA-256, in %.1fs\n",
 		rep.Files, human.Bytes(rep.Bytes), v.Device, v.Folder, v.Snapshot.Time.Local().Format("2006-01-02 15:04:05"),
