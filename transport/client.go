@@ -136,7 +136,6 @@ func New(cfg Config) (*Client, error) {
 	if stall <= 0 {
 		stall = 2 * time.Minute
 	}
-	c.idle.ResponseHeaderTimeout = stall
 	// Outermost first: retry, credentials, pacing and logging, stall guard.
 	var rt http.RoundTripper = &wireRT{next: &stallRT{next: c.idle, timeout: stall}, userAgent: ua, log: logger, up: c.Upload, down: c.Download}
 	rt = &authRT{next: rt, origin: base, creds: credentials{

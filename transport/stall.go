@@ -18,8 +18,9 @@ var ErrStalled = errors.New("the server stopped responding")
 // Time spent in our own code (reading the upload from disk, pacing, a
 // paused engine, the caller handling the answer) does not count: only time
 // the network kept us waiting does.
-// http.Transport has no such bound for request bodies, so a server that
-// stops reading mid-upload would otherwise hold a worker forever.
+// It also bounds the wait for the answer's headers (so http.Transport's
+// ResponseHeaderTimeout is not set), and http.Transport has no bound for
+// request bodies: a server that stopped reading mid-upload held a worker.
 type stallRT struct {
 	next    http.RoundTripper
 	timeout time.Duration
