@@ -211,15 +211,13 @@ func startsDotDot(rel string) bool {
 // RemoveFolder stops backing up a folder; what is on the server stays.
 func (s *Service) RemoveFolder(path string) error {
 	s.mu.Lock()
-	i := slices.IndexFunc(s.cfg.Folders, func(f account.Folder) bool { return f.Path == path })
-	if i < 0 {
+	i, r, err := s.detachLocked(path)
+	if err != nil {
 		s.mu.Unlock()
-		return fmt.Errorf("%s is not backed up", path)
+		return err
 	}
 	s.cfg.Folders = slices.Delete(s.cfg.Folders, i, i+1)
-	r := s.folders[path]
-	delete(s.folders, path)
-	err := s.saveLocked()
+	err = s.saveLocked()
 	s.mu.Unlock()
 	if r != nil {
 		r.stop()
@@ -231,16 +229,14 @@ func (s *Service) RemoveFolder(path string) error {
 // SetExcludes changes a folder's exclude patterns and rescans it.
 func (s *Service) SetExcludes(path string, excludes []string) error {
 	s.mu.Lock()
-	i := slices.IndexFunc(s.cfg.Folders, func(f account.Folder) bool { return f.Path == path })
-	if i < 0 {
+	i, r, err := s.detachLocked(path)
+	if err != nil {
 		s.mu.Unlock()
-		return fmt.Errorf("%s is not backed up", path)
+		return err
 	}
 	s.cfg.Folders[i].Excludes = excludes
 	f := s.cfg.Folders[i]
-	r := s.folders[path]
-	delete(s.folders, path)
-	err := s.saveLocked()
+	err = s.saveLocked()
 	s.mu.Unlock()
 	if r != nil {
 		r.stop()
@@ -249,6 +245,18 @@ func (s *Service) SetExcludes(path string, excludes []string) error {
 	s.startFolderLocked(f)
 	s.mu.Unlock()
 	return err
+}
+
+// detachLocked finds a chosen folder and takes its running engine out of
+// the service, for the caller to stop once the lock is released.
+func (s *Service) detachLocked(path string) (int, *folderRun, error) {
+	i := slices.IndexFunc(s.cfg.Folders, func(f account.Folder) bool { return f.Path == path })
+	if i < 0 {
+		return -1, nil, fmt.Errorf("%s is not backed up", path)
+	}
+	r := s.folders[path]
+	delete(s.folders, path)
+	return i, r, nil
 }
 
 // Estimate counts what a folder would send on its first backup.
