@@ -60,7 +60,7 @@ func (r *run) file(ctx context.Context, f File) error {
 		done, err := r.download(ctx, remote, final, f)
 		if err != nil && !done {
 			lastErr = err
-			if ctx.Err() != nil || fatal(err) || errors.Is(err, errNoSpace) {
+			if ctx.Err() != nil || fatal(err) {
 				return true, err // no other copy would fare better
 			}
 			return false, nil
@@ -76,10 +76,10 @@ func (r *run) file(ctx context.Context, f File) error {
 		return nil
 	case ctx.Err() != nil:
 		return ctx.Err()
-	case fatal(err):
-		return err
 	case errors.Is(err, errNoSpace):
 		return errDiskFull
+	case fatal(err):
+		return err
 	case errors.Is(err, errNoCopy) && lastErr != nil && !isNotFound(lastErr):
 		err = lastErr // say why the copy found was not usable
 	}

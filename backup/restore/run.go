@@ -2,6 +2,7 @@ package restore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -192,13 +193,14 @@ func (r *run) reportProgress() (stop func()) {
 	}
 }
 
-// fatal reports whether a download error concerns every file, not one.
+// fatal reports whether an error concerns every file, not one: refused
+// credentials, an untrusted server, a full destination disk.
 func fatal(err error) bool {
 	switch transport.Classify(err) {
 	case transport.ClassAuth, transport.ClassSetup:
 		return true
 	}
-	return false
+	return errors.Is(err, errNoSpace)
 }
 
 // forEach runs fn over files with the given number of workers, until done
