@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/kumo-backup/kumo/backup/format"
 	"github.com/kumo-backup/kumo/transport"
 )
 
@@ -127,7 +128,43 @@ func (a Account) Validate() error {
 	if _, err := transport.ParseServerURL(a.URL); err != nil {
 		return err
 	}
+	if a.Device != "" {
+		return format.ValidateDeviceName(a.Device)
+	}
 	return nil
+}
+
+// Form is what a person gives to sign in, in the window or on the command
+// line: the WebDAV Connection URL as pasted, the area, the Connection ID
+// and this computer's name.
+type Form struct {
+	Service                 Service
+	URL, Area, User, Device string
+	CAFile                  string
+}
+
+// Account turns a form into an account; what is wrong is a problem with a
+// sentence.
+func (f Form) Account() (Account, error) {
+	a := Account{Service: f.Service, User: strings.TrimSpace(f.User), Device: strings.TrimSpace(f.Device), CAFile: f.CAFile}
+	switch f.Service {
+	case InfiniCLOUD:
+		u, err := InfiniCLOUDURL(f.URL, f.Area)
+		if err != nil {
+			return a, addressProblem(f.URL, err)
+		}
+		a.URL = u
+	default:
+		u, err := transport.ParseServerURL(f.URL)
+		if err != nil {
+			return a, addressProblem(f.URL, err)
+		}
+		a.URL = u.String()
+	}
+	if err := a.Validate(); err != nil {
+		return a, addressProblem(a.URL, err)
+	}
+	return a, nil
 }
 
 // LoadCAFile reads a PEM file of certificate authorities to trust instead of

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -15,41 +14,9 @@ import (
 	"time"
 
 	"github.com/kumo-backup/kumo/internal/human"
+	"github.com/kumo-backup/kumo/internal/problem"
 	"github.com/kumo-backup/kumo/transport"
 )
-
-// Problem names a class of connection failure, for code that reacts to it.
-type Problem string
-
-const (
-	ProblemWrongPassword     Problem = "wrong-password"
-	ProblemAppsConnectionOff Problem = "apps-connection-off"
-	ProblemHostNotFound      Problem = "host-not-found"
-	ProblemOffline           Problem = "offline"
-	ProblemTLSExpired        Problem = "tls-expired"
-	ProblemTLSWrongHost      Problem = "tls-wrong-host"
-	ProblemTLSUntrusted      Problem = "tls-untrusted"
-	ProblemTLSPin            Problem = "tls-pin"
-	ProblemTLSOld            Problem = "tls-old"
-	ProblemPlainHTTP         Problem = "plain-http"
-	ProblemDigestOnly        Problem = "digest-only"
-	ProblemAreaMissing       Problem = "area-missing"
-	ProblemAreaReadOnly      Problem = "area-read-only"
-	ProblemQuotaFull         Problem = "quota-full"
-	ProblemAPIKey            Problem = "api-key"
-	ProblemDeviceTaken       Problem = "device-taken"
-	ProblemServer            Problem = "server"
-)
-
-// CheckError is a failed check: Message is the sentence for the user.
-type CheckError struct {
-	Problem Problem
-	Message string
-	Err     error
-}
-
-func (e *CheckError) Error() string { return e.Message }
-func (e *CheckError) Unwrap() error { return e.Err }
 
 // Status is what a successful check learned.
 type Status struct {
@@ -65,9 +32,21 @@ type Options struct {
 	Logger      *slog.Logger
 	MachineID   string // this computer's ID, to recognise its device folder
 	TakeOver    bool   // allow adopting a device folder another computer made
+	// Connections is how many requests run at once (4 when zero); UploadLimit
+	// caps bytes per second (0: none).
+	Connections int
+	UploadLimit int64
+	UserAgent   string
+	// Retry is the transport's default when zero; a check tries less hard.
+	Retry transport.RetryPolicy
 }
 
-// Connect builds a transport client for the account's area.
+// checkRetry keeps a connection check short: a person is waiting for it.
+var checkRetry = transport.RetryPolicy{Attempts: 2, BaseDelay: 200 * time.Millisecond}
+
+// Connect builds the transport client for the account's area: the one
+// place a connection is made from an account, for the check, the app, the
+// command line and the daemon alike.
 func Connect(a Account, s Secrets, opts Options) (*transport.Client, error) {
 	return connect(a.URL, a, s, opts, nil)
 }
@@ -82,26 +61,33 @@ func connect(rawURL string, a Account, s Secrets, opts Options, key *transport.A
 	}
 	c, err := transport.New(transport.Config{
 		URL: rawURL, User: a.User, Password: s.Password, RootCAs: roots, APIKey: key,
-		DialContext: opts.DialContext, Logger: opts.Logger, Connections: 4,
-		Retry: transport.RetryPolicy{Attempts: 2, BaseDelay: 200 * time.Millisecond},
+		DialContext: opts.DialContext, Logger: opts.Logger, Connections: max(opts.Connections, 4),
+		UploadLimit: opts.UploadLimit, UserAgent: opts.UserAgent, Retry: opts.Retry,
 	})
 	if err != nil {
-		return nil, &CheckError{Problem: ProblemPlainHTTP, Message: err.Error(), Err: err}
+		return nil, addressProblem(rawURL, err)
 	}
 	return c, nil
 }
 
+// addressProblem explains an address Kumo refuses to use.
+func addressProblem(rawURL string, err error) error {
+	if strings.HasPrefix(strings.ToLower(strings.TrimSpace(rawURL)), "http://") {
+		host := strings.TrimPrefix(strings.TrimSpace(rawURL), "http://")
+		host, _, _ = strings.Cut(host, "/")
+		return problem.New(problem.PlainHTTP, problem.Args{"host": host}, err)
+	}
+	return problem.New(problem.BadAddress, problem.Args{"reason": err.Error()}, err)
+}
+
 // Check proves the account works end to end: the server is reachable and
 // trusted, the credentials open the area, Kumo can write there and the
-// account has room. Every failure is a *CheckError with a sentence.
+// account has room. Every failure is a *problem.Error with a sentence.
 func Check(ctx context.Context, a Account, s Secrets, opts Options) (*Status, error) {
 	if err := a.Validate(); err != nil {
-		p := ProblemServer
-		if strings.HasPrefix(strings.ToLower(strings.TrimSpace(a.URL)), "http://") {
-			p = ProblemPlainHTTP
-		}
-		return nil, &CheckError{Problem: p, Message: err.Error(), Err: err}
+		return nil, addressProblem(a.URL, err)
 	}
+	opts.Retry = checkRetry
 	c, err := Connect(a, s, opts)
 	if err != nil {
 		return nil, err
@@ -158,103 +144,39 @@ func probeWrite(ctx context.Context, c *transport.Client, device string) error {
 	return nil
 }
 
-// explain turns a transport failure into the sentence a user needs.
-func explain(ctx context.Context, err error, a Account, s Secrets, opts Options) error {
-	host := a.Host()
-	wrap := func(p Problem, format string, args ...any) error {
-		return &CheckError{Problem: p, Message: fmt.Sprintf(format, args...), Err: err}
-	}
-	var (
-		dnsErr   *net.DNSError
-		invalid  x509.CertificateInvalidError
-		hostErr  x509.HostnameError
-		unknown  x509.UnknownAuthorityError
-		statusEr *transport.StatusError
-	)
-	switch {
-	case errors.Is(err, transport.ErrDigestOnly):
-		return wrap(ProblemDigestOnly, "%s", transport.ErrDigestOnly.Error())
-	case errors.Is(err, transport.ErrPinMismatch):
-		return wrap(ProblemTLSPin, "%s", transport.ErrPinMismatch.Error())
-	case errors.Is(err, transport.ErrBadMultistatus):
-		return wrap(ProblemServer, "%s", transport.ErrBadMultistatus.Error())
-	case errors.As(err, &dnsErr):
-		return wrap(ProblemHostNotFound, "Kumo cannot find the server %s: check the WebDAV Connection URL for typos "+
-			"(it looks like https://NODE.teracloud.jp/dav/) and that this computer is online.", dnsErr.Name)
-	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
-		return wrap(ProblemTLSExpired, "The security certificate of %s expired on %s, so Kumo will not send your password to it. "+
-			"If this computer's date is right, the server has to renew its certificate: try again later.",
-			host, invalid.Cert.NotAfter.Format("2 January 2006"))
-	case errors.As(err, &hostErr):
-		return wrap(ProblemTLSWrongHost, "The security certificate presented by %s belongs to another server, so Kumo will not send your password: "+
-			"check the address for typos; if it is right, someone may be intercepting the connection.", host)
-	case errors.As(err, &unknown) || errors.As(err, &invalid):
-		return wrap(ProblemTLSUntrusted, "The security certificate of %s is not from an authority this computer trusts, so Kumo will not send your password. "+
-			"For a self-hosted server, give its certificate authority with --ca-file.", host)
-	case errors.As(err, &statusEr):
-		return explainStatus(ctx, statusEr, err, a, s, opts)
-	case transport.Classify(err) == transport.ClassSetup && strings.Contains(err.Error(), "protocol version"):
-		return wrap(ProblemTLSOld, "%s only offers old encryption (below TLS 1.2), so Kumo will not send your password to it. "+
-			"Check the address; a self-hosted server needs TLS 1.2 or newer turned on.", host)
-	}
-	var netErr *transport.NetError
-	if errors.As(err, &netErr) {
-		return wrap(ProblemOffline, "Kumo cannot reach %s: this computer seems to be offline, or the server is not answering. "+
-			"Check the internet connection and try again.", host)
-	}
-	return wrap(ProblemServer, "The check of %s failed: %v", host, err)
+// Where is what the problem table needs to word a failure of this account.
+func (a Account) Where(checking bool) problem.Where {
+	return problem.Where{Host: a.Host(), User: a.User, URL: a.URL, InfiniCLOUD: a.Service == InfiniCLOUD, Checking: checking}
 }
 
-func explainStatus(ctx context.Context, se *transport.StatusError, err error, a Account, s Secrets, opts Options) error {
-	wrap := func(p Problem, format string, args ...any) error {
-		return &CheckError{Problem: p, Message: fmt.Sprintf(format, args...), Err: err}
-	}
-	if se.Path == "ba/user/" { // the REST API
+// explain turns a failure of the check into its problem, telling apart
+// what only this account's service can: the REST API's refusals, and a
+// right password refused because Apps Connection is off.
+func explain(ctx context.Context, err error, a Account, s Secrets, opts Options) error {
+	var se *transport.StatusError
+	if errors.As(err, &se) && se.Path == "ba/user/" { // the REST API
 		switch se.Code {
 		case http.StatusUnauthorized:
-			return wrap(ProblemWrongPassword, "InfiniCLOUD's REST API did not accept Connection ID %q with this password.", a.User)
+			return problem.New(problem.RESTWrongPassword, problem.Args{"user": a.User}, err)
 		case http.StatusBadRequest, http.StatusForbidden:
-			return wrap(ProblemAPIKey, "InfiniCLOUD refused the API key: check it on the developer page (32 characters, 0-9 and A-F), or remove it from Kumo's settings.")
+			return problem.New(problem.APIKey, nil, err)
 		}
 	}
-	switch code := se.Code; {
-	case code == http.StatusUnauthorized:
-		if a.Service != InfiniCLOUD {
-			return wrap(ProblemWrongPassword, "%s did not accept user %q with this password: check both and try again.", a.Host(), a.User)
+	p := problem.Explain(err, a.Where(true))
+	// The REST API takes the login password whatever the WebDAV switch says:
+	// if it opens with this password, Apps Connection must be off.
+	if p.Kind == problem.WrongPassword && s.APIKey != "" {
+		if _, rerr := RESTQuota(ctx, a, s, opts); rerr == nil {
+			return problem.New(problem.AppsConnectionOff, nil, err)
 		}
-		// The REST API takes the login password whatever the WebDAV switch says:
-		// if it opens with this password, Apps Connection must be off.
-		if s.APIKey != "" {
-			if _, rerr := RESTQuota(ctx, a, s, opts); rerr == nil {
-				return wrap(ProblemAppsConnectionOff, "Your password is right, but Apps Connection is off for this account, so WebDAV refuses it. "+
-					"On InfiniCLOUD's My Page, open Apps Connection, turn it on, and sign in here with the Apps Password it shows. "+
-					"(Accounts registered after June 2021 start with it off.)")
-			}
-		}
-		return wrap(ProblemWrongPassword, "InfiniCLOUD did not accept Connection ID %q with this password. Use the Apps Password shown on "+
-			"My Page → Apps Connection, not your login password, and check that Apps Connection is turned on there "+
-			"(accounts registered after June 2021 start with it off). If you reissued the Apps Password a moment ago, "+
-			"wait a few minutes: the service takes a while to accept a new one.", a.User)
-	case code == http.StatusNotFound || code == http.StatusConflict && se.Op != "PUT":
-		return wrap(ProblemAreaMissing, "The folder %s does not exist on %s: check the address (InfiniCLOUD offers /dav/ and /backup/).", a.URL, a.Host())
-	case code == http.StatusForbidden || code == http.StatusMethodNotAllowed || code == http.StatusConflict:
-		if se.Op == "PUT" || se.Op == "MKCOL" {
-			return wrap(ProblemAreaReadOnly, "Kumo can read %s but may not write to it (the server answered %d): "+
-				"choose a folder you can write to, or ask the server's administrator.", a.URL, code)
-		}
-		return wrap(ProblemAreaMissing, "The server refused access to %s (%d): check the address.", a.URL, code)
-	case code == http.StatusInsufficientStorage:
-		return quotaFull(transport.Quota{}, err)
 	}
-	return wrap(ProblemServer, "%s answered %d %s to Kumo's check: try again later; if it persists, check the address.",
-		a.Host(), se.Code, http.StatusText(se.Code))
+	return p
 }
 
 func quotaFull(q transport.Quota, err error) error {
-	msg := "Your storage is full: delete files or upgrade your plan on My Page, then try again."
+	used := ""
 	if q.Known {
-		msg = fmt.Sprintf("Your storage is full (%s used, nothing left): delete files or upgrade your plan on My Page, then try again.",
-			human.Bytes(q.Used))
+		used = " (" + human.Bytes(q.Used) + " used, nothing left)"
 	}
-	return &CheckError{Problem: ProblemQuotaFull, Message: msg, Err: err}
+	return problem.New(problem.QuotaFull, problem.Args{"used": used}, err)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/emulator"
 	"github.com/kumo-backup/kumo/internal/certs"
+	"github.com/kumo-backup/kumo/internal/problem"
 	"github.com/kumo-backup/kumo/internal/testenv"
 )
 
@@ -25,26 +26,26 @@ func emuAccount(e *testenv.Emulated) account.Account {
 
 // wantProblem runs a check and asserts the problem class and the words of
 // the sentence the user reads.
-func wantProblem(t *testing.T, a account.Account, s account.Secrets, opts account.Options, problem account.Problem, words ...string) {
+func wantProblem(t *testing.T, a account.Account, s account.Secrets, opts account.Options, kind problem.Kind, words ...string) {
 	t.Helper()
 	if opts.MachineID == "" {
 		opts.MachineID = "machine-1"
 	}
 	_, err := account.Check(context.Background(), a, s, opts)
-	var ce *account.CheckError
+	var ce *problem.Error
 	if !errors.As(err, &ce) {
-		t.Fatalf("want a CheckError %s, got %v", problem, err)
+		t.Fatalf("want a problem %s, got %v", kind, err)
 	}
-	if ce.Problem != problem {
-		t.Fatalf("want problem %s, got %s: %s", problem, ce.Problem, ce.Message)
+	if ce.Kind != kind {
+		t.Fatalf("want problem %s, got %s: %s", kind, ce.Kind, ce.Sentence())
 	}
 	for _, w := range words {
-		if !strings.Contains(ce.Message, w) {
-			t.Errorf("the sentence should mention %q: %s", w, ce.Message)
+		if !strings.Contains(ce.Sentence(), w) {
+			t.Errorf("the sentence should mention %q: %s", w, ce.Sentence())
 		}
 	}
-	if s.Password != "" && strings.Contains(ce.Message, s.Password) {
-		t.Errorf("the sentence repeats the password: %s", ce.Message)
+	if s.Password != "" && strings.Contains(ce.Sentence(), s.Password) {
+		t.Errorf("the sentence repeats the password: %s", ce.Sentence())
 	}
 }
 
@@ -78,13 +79,13 @@ func TestCheckProblems(t *testing.T) {
 
 	t.Run("wrong password", func(t *testing.T) {
 		wantProblem(t, emuAccount(e), account.Secrets{Password: "wrong-pw-123"}, opts,
-			account.ProblemWrongPassword, "did not accept", "Apps Password", "wait a few minutes")
+			problem.WrongPassword, "did not accept", "Apps Password", "wait a few minutes")
 	})
 	t.Run("apps connection off", func(t *testing.T) {
 		a := emuAccount(e)
 		a.User, a.HasAPIKey = "off", true
 		wantProblem(t, a, account.Secrets{Password: "login-pw-off", APIKey: e.APIKey}, opts,
-			account.ProblemAppsConnectionOff, "Apps Connection is off", "My Page", "turn it on")
+			problem.AppsConnectionOff, "Apps Connection is off", "My Page", "turn it on")
 	})
 	t.Run("host not found", func(t *testing.T) {
 		a := emuAccount(e)
@@ -96,7 +97,7 @@ func TestCheckProblems(t *testing.T) {
 			return nil, &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}}
 		}
 		wantProblem(t, a, account.Secrets{Password: "x-123456"}, account.Options{DialContext: noHost},
-			account.ProblemHostNotFound, "cannot find the server no-such-node.teracloud.jp", "typos")
+			problem.HostNotFound, "cannot find the server no-such-node.teracloud.jp", "typos")
 	})
 	t.Run("offline", func(t *testing.T) {
 		l, _ := net.Listen("tcp", "127.0.0.1:0")
@@ -104,27 +105,27 @@ func TestCheckProblems(t *testing.T) {
 		l.Close()
 		a := emuAccount(e)
 		a.URL = "https://" + addr + "/backup/"
-		wantProblem(t, a, account.Secrets{Password: "x-123456"}, opts, account.ProblemOffline, "cannot reach", "offline")
+		wantProblem(t, a, account.Secrets{Password: "x-123456"}, opts, problem.Offline, "cannot reach", "offline")
 	})
 	t.Run("plain http", func(t *testing.T) {
 		a := emuAccount(e)
 		a.URL = "http://node.teracloud.jp/dav/"
-		wantProblem(t, a, account.Secrets{Password: "x-123456"}, opts, account.ProblemPlainHTTP, "unencrypted", "https://")
+		wantProblem(t, a, account.Secrets{Password: "x-123456"}, opts, problem.PlainHTTP, "unencrypted", "https://")
 	})
 	t.Run("untrusted certificate", func(t *testing.T) {
 		wantProblem(t, emuAccount(e), account.Secrets{Password: e.AppsPassword}, account.Options{},
-			account.ProblemTLSUntrusted, "not from an authority this computer trusts", "will not send your password")
+			problem.TLSUntrusted, "not from an authority this computer trusts", "will not send your password")
 	})
 	t.Run("area missing", func(t *testing.T) {
 		a := emuAccount(e)
 		a.Service, a.URL = account.WebDAV, e.URL+"nothing-here/"
-		wantProblem(t, a, account.Secrets{Password: e.AppsPassword}, opts, account.ProblemAreaMissing, "does not exist")
+		wantProblem(t, a, account.Secrets{Password: e.AppsPassword}, opts, problem.AreaMissing, "does not exist")
 	})
 	t.Run("api key refused", func(t *testing.T) {
 		a := emuAccount(e)
 		a.HasAPIKey = true
 		wantProblem(t, a, account.Secrets{Password: e.AppsPassword, APIKey: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"}, opts,
-			account.ProblemAPIKey, "refused the API key")
+			problem.APIKey, "refused the API key")
 	})
 	t.Run("device of another computer", func(t *testing.T) {
 		a := emuAccount(e)
@@ -133,7 +134,7 @@ func TestCheckProblems(t *testing.T) {
 		if _, err := account.Check(context.Background(), a, s, account.Options{RootCAs: e.Pool(), MachineID: "first"}); err != nil {
 			t.Fatal(err)
 		}
-		wantProblem(t, a, s, account.Options{RootCAs: e.Pool(), MachineID: "second"}, account.ProblemDeviceTaken, "Another computer", "shared-name")
+		wantProblem(t, a, s, account.Options{RootCAs: e.Pool(), MachineID: "second"}, problem.DeviceTaken, "Another computer", "shared-name")
 		if _, err := account.Check(context.Background(), a, s, account.Options{RootCAs: e.Pool(), MachineID: "second", TakeOver: true}); err != nil {
 			t.Fatalf("taking over on purpose: %v", err)
 		}
@@ -146,13 +147,13 @@ func TestCheckCertificateProblems(t *testing.T) {
 		hosts   []string
 		from    time.Time
 		to      time.Time
-		problem account.Problem
+		problem problem.Kind
 		words   []string
 	}{
 		{"expired", []string{"127.0.0.1"}, time.Now().Add(-48 * time.Hour), time.Now().Add(-24 * time.Hour),
-			account.ProblemTLSExpired, []string{"expired on", "will not send your password"}},
+			problem.TLSExpired, []string{"expired on", "will not send your password"}},
 		{"wrong host", []string{"other.example.com"}, time.Now().Add(-time.Hour), time.Now().Add(time.Hour),
-			account.ProblemTLSWrongHost, []string{"belongs to another server", "intercepting"}},
+			problem.TLSWrongHost, []string{"belongs to another server", "intercepting"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -176,7 +177,7 @@ func TestCheckOldTLS(t *testing.T) {
 	pool.AddCert(srv.Certificate())
 	a := account.Account{Service: account.WebDAV, URL: srv.URL + "/dav/", User: "someone", Device: "laptop"}
 	wantProblem(t, a, account.Secrets{Password: "x-123456"}, account.Options{RootCAs: pool},
-		account.ProblemTLSOld, "below TLS 1.2", "will not send your password")
+		problem.TLSOld, "below TLS 1.2", "will not send your password")
 }
 
 func TestCheckQuotaFull(t *testing.T) {
@@ -185,7 +186,7 @@ func TestCheckQuotaFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantProblem(t, emuAccount(e), account.Secrets{Password: e.AppsPassword}, account.Options{RootCAs: e.Pool()},
-		account.ProblemQuotaFull, "storage is full", "upgrade your plan")
+		problem.QuotaFull, "storage is full", "upgrade your plan")
 }
 
 func TestCheckDigestOnly(t *testing.T) {
@@ -196,14 +197,14 @@ func TestCheckDigestOnly(t *testing.T) {
 	defer srv.Close()
 	a := account.Account{Service: account.WebDAV, URL: srv.URL + "/dav/", User: "u", Device: "d"}
 	wantProblem(t, a, account.Secrets{Password: "pw-123456"}, account.Options{RootCAs: srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs},
-		account.ProblemDigestOnly, "Digest", "WebDAV Connection URL")
+		problem.DigestOnly, "Digest", "WebDAV Connection URL")
 }
 
 func TestCheckReadOnlyArea(t *testing.T) {
 	srv := testenv.StartApache(t, testenv.ReadOnly())
 	a := account.Account{Service: account.WebDAV, URL: srv.URL, User: srv.User, Device: "pc"}
 	wantProblem(t, a, account.Secrets{Password: srv.Password}, account.Options{RootCAs: srv.Certs.Pool},
-		account.ProblemAreaReadOnly, "may not write", "403")
+		problem.AreaReadOnly, "may not write", "403")
 }
 
 func TestInfiniCLOUDURL(t *testing.T) {
@@ -231,30 +232,6 @@ func TestInfiniCLOUDURL(t *testing.T) {
 	a := account.Account{Service: account.InfiniCLOUD, URL: "https://ogi.teracloud.jp/backup/"}
 	if a.Node() != "ogi" || a.RESTURL() != "https://ogi.teracloud.jp/" {
 		t.Errorf("node %q, REST %q", a.Node(), a.RESTURL())
-	}
-}
-
-func TestQuotaCacheAsksRarely(t *testing.T) {
-	e := testenv.StartEmulator(t)
-	now := time.Now()
-	clock := func() time.Time { return now }
-	qc := account.NewQuotaCache(emuAccount(e), account.Secrets{Password: e.AppsPassword}, account.Options{RootCAs: e.Pool()}, clock)
-	for i := 0; i < 5; i++ {
-		q, src, err := qc.Get(context.Background())
-		if err != nil || !q.Known || src != "WebDAV" {
-			t.Fatalf("%+v %s %v", q, src, err)
-		}
-		now = now.Add(time.Minute) // four minutes in all: one request
-	}
-	if n := e.Requests("PROPFIND"); n != 1 {
-		t.Fatalf("%d PROPFIND requests within the refresh interval, want 1", n)
-	}
-	now = now.Add(account.QuotaRefresh)
-	if _, _, err := qc.Get(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if n := e.Requests("PROPFIND"); n != 2 {
-		t.Fatalf("after the interval: %d PROPFIND requests, want 2", n)
 	}
 }
 
@@ -289,8 +266,8 @@ func TestRenameDevice(t *testing.T) {
 	}
 	renamed := a
 	renamed.Device = "new-laptop"
-	var ce *account.CheckError
-	if err := account.RenameDevice(context.Background(), c, renamed, "taken", opts); !errors.As(err, &ce) || ce.Problem != account.ProblemDeviceTaken {
+	var ce *problem.Error
+	if err := account.RenameDevice(context.Background(), c, renamed, "taken", opts); !errors.As(err, &ce) || ce.Kind != problem.DeviceNameTaken {
 		t.Fatalf("renaming onto another device's name: %v", err)
 	}
 }

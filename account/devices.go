@@ -10,6 +10,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/kumo-backup/kumo/internal/problem"
 	"github.com/kumo-backup/kumo/transport"
 )
 
@@ -50,9 +51,7 @@ func claimDevice(ctx context.Context, c *transport.Client, a Account, opts Optio
 	if err == nil {
 		var m markerFile
 		if json.Unmarshal(raw, &m) == nil && m.MachineID != "" && m.MachineID != opts.MachineID && !opts.TakeOver {
-			return &CheckError{Problem: ProblemDeviceTaken, Message: fmt.Sprintf(
-				"Another computer already backs up as %q on this account: choose a different device name, "+
-					"or, if that computer was this one before a reinstall, choose to continue its backups.", a.Device)}
+			return problem.New(problem.DeviceTaken, problem.Args{"device": a.Device}, nil)
 		}
 		if m.MachineID == opts.MachineID {
 			return nil
@@ -70,7 +69,7 @@ func RenameDevice(ctx context.Context, c *transport.Client, a Account, newName s
 	if names, err := ListDevices(c); err == nil {
 		for _, n := range names {
 			if n == newName {
-				return &CheckError{Problem: ProblemDeviceTaken, Message: fmt.Sprintf("A device named %q already exists on this account: choose another name.", newName)}
+				return problem.New(problem.DeviceNameTaken, problem.Args{"device": newName}, nil)
 			}
 		}
 	}

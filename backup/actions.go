@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kumo-backup/kumo/backup/format"
 	"github.com/kumo-backup/kumo/transport"
 )
 
@@ -29,10 +30,10 @@ func isNotFound(err error) bool {
 }
 
 // unknownSince labels server content whose upload time Kumo never knew.
-var unknownSince = Stamp(time.Unix(0, 0))
+var unknownSince = format.Stamp(time.Unix(0, 0))
 
 func (r *run) dir(ctx context.Context, rel string) error {
-	if err := r.dirs.ensure(ctx, r.layout.current(rel)); err != nil {
+	if err := r.dirs.ensure(ctx, r.folderAt.Current(rel)); err != nil {
 		return err
 	}
 	r.count(func(s *Summary) { s.Folders++ })
@@ -53,7 +54,7 @@ func (r *run) upload(ctx context.Context, rel string) error {
 	if !before.Mode().IsRegular() {
 		return errVanished // replaced by something else; the next pass sees what
 	}
-	remote := r.layout.current(rel)
+	remote := r.folderAt.Current(rel)
 	if err := r.dirs.ensure(ctx, path.Dir(remote)); err != nil {
 		return err
 	}
@@ -117,7 +118,7 @@ func (r *run) upload(ctx context.Context, rel string) error {
 	}
 	en := localEntry(before)
 	en.SHA256 = hex.EncodeToString(sum)
-	en.Since = Stamp(r.now())
+	en.Since = format.Stamp(r.now())
 	r.w.put(rel, en)
 	r.track.filesDone.Add(1)
 	r.changed.Add(1)
@@ -135,7 +136,7 @@ func (r *run) upload(ctx context.Context, rel string) error {
 func (r *run) vacate(ctx context.Context, rel string, old Entry) error {
 	name := old.Pending
 	if name == "" {
-		name = r.layout.version(rel, old.Since, Stamp(r.now()))
+		name = r.folderAt.Version(rel, old.Since, format.Stamp(r.now()))
 		old.Pending = name
 		if err := r.ix.Put(r.folder, rel, old); err != nil {
 			return fmt.Errorf("recording the version about to be made: %w", err)
@@ -148,7 +149,7 @@ func (r *run) vacate(ctx context.Context, rel string, old Entry) error {
 	if err := r.dirs.ensure(ctx, path.Dir(name)); err != nil {
 		return err
 	}
-	err := r.remote.Move(ctx, r.layout.current(rel), name, false)
+	err := r.remote.Move(ctx, r.folderAt.Current(rel), name, false)
 	switch {
 	case err == nil:
 	case isNotFound(err):
@@ -164,7 +165,7 @@ func (r *run) vacate(ctx context.Context, rel string, old Entry) error {
 }
 
 func (r *run) vacated(rel string, old Entry, name string) error {
-	_, superseded, _ := parseVersionName(path.Base(name))
+	_, superseded, _ := format.ParseVersionName(path.Base(name))
 	old.Pending, old.Vacated = "", true
 	r.w.put(rel, old)
 	r.w.version(name, superseded)
@@ -181,11 +182,11 @@ func (r *run) vacateUnknown(ctx context.Context, rel string) error {
 
 // move renames a file on the server instead of uploading it again.
 func (r *run) move(ctx context.Context, m move) error {
-	to := r.layout.current(m.to)
+	to := r.folderAt.Current(m.to)
 	if err := r.dirs.ensure(ctx, path.Dir(to)); err != nil {
 		return err
 	}
-	from := r.layout.current(m.from)
+	from := r.folderAt.Current(m.from)
 	err := r.remote.Move(ctx, from, to, false)
 	if errors.Is(err, transport.ErrExists) && r.moveLanded(ctx, from, to, m.entry.Size) {
 		err = nil // an earlier try moved it, and its answer was lost
@@ -327,7 +328,7 @@ func (hr *hashingReader) sum() []byte  { return hr.h.Sum(nil) }
 // bootstrap fills an empty index from the server's latest catalog, so a new
 // or rebuilt index does not re-upload (or clobber) what the server has.
 func (e *Engine) bootstrap(ctx context.Context) error {
-	entries, err := latestCatalog(ctx, e.remote, e.layout)
+	entries, err := latestCatalog(ctx, e.remote, e.folderAt)
 	if err != nil || len(entries) == 0 {
 		return err
 	}
@@ -349,27 +350,25 @@ func validRel(p string) bool {
 
 // writeCatalog records what the folder holds now, on the server.
 func (e *Engine) writeCatalog(ctx context.Context) (string, error) {
-	stamp := Stamp(e.now())
-	var entries []CatalogEntry
+	stamp := format.Stamp(e.now())
+	var entries []format.CatalogEntry
 	err := e.ix.ForEach(e.folder, func(rel string, en Entry) {
-		entries = append(entries, CatalogEntry{Path: rel, Size: en.Size, MTime: en.MTime, Mode: en.Mode,
+		entries = append(entries, format.CatalogEntry{Path: rel, Size: en.Size, MTime: en.MTime, Mode: en.Mode,
 			SHA256: en.SHA256, Since: en.Since, Link: en.Link})
 	})
 	if err != nil {
 		return "", err
 	}
-	data, err := encodeCatalog(CatalogHeader{Kumo: CatalogVersion, Device: e.layout.device, Folder: e.layout.name, Time: stamp}, entries)
+	data, err := format.EncodeCatalog(format.CatalogHeader{Kumo: format.CatalogVersion, Device: e.folderAt.Device, Folder: e.folderAt.Name, Time: stamp}, entries)
 	if err != nil {
 		return "", err
 	}
-	name := e.layout.catalog(stamp)
+	name := e.folderAt.Catalog(stamp)
 	dirs := newDirCache(e.remote, e.ix.HasDir, func(d string) { _ = e.ix.apply([]change{{dir: d}}) })
 	if err := dirs.ensure(ctx, path.Dir(name)); err != nil {
 		return "", err
 	}
-	err = e.remote.Put(ctx, name, func() (io.ReadCloser, error) {
-		return io.NopCloser(strings.NewReader(string(data))), nil
-	}, int64(len(data)))
+	err = e.remote.Put(ctx, name, uploadBytes(data), int64(len(data)))
 	if err != nil {
 		return "", err
 	}
@@ -382,11 +381,11 @@ const pruneEvery = 24 * time.Hour
 // prune deletes versions and catalogs that retention no longer keeps.
 func (e *Engine) prune(ctx context.Context) (int, error) {
 	now := e.now()
-	if last, err := ParseStamp(e.ix.Meta(e.folder, "pruned")); err == nil && now.Sub(last) < pruneEvery {
+	if last, err := format.ParseStamp(e.ix.Meta(e.folder, "pruned")); err == nil && now.Sub(last) < pruneEvery {
 		return 0, nil
 	}
 	byFile := map[string][]string{}
-	for name := range e.ix.Versions(path.Join(e.layout.device, metaDir, "versions", e.layout.name) + "/") {
+	for name := range e.ix.Versions(e.folderAt.AllVersions() + "/") {
 		byFile[path.Dir(name)] = append(byFile[path.Dir(name)], name)
 	}
 	var gone []string
@@ -404,33 +403,33 @@ func (e *Engine) prune(ctx context.Context) (int, error) {
 	n := len(gone)
 
 	// Catalogs follow the same policy; the newest always stays.
-	infos, err := e.remote.List(ctx, e.layout.catalogs())
+	infos, err := e.remote.List(ctx, e.folderAt.Catalogs())
 	if err != nil && !isNotFound(err) {
 		return n, err
 	}
-	var catalogs []string
+	var stamps []string
 	for _, fi := range infos {
-		if strings.HasSuffix(fi.Name(), ".jsonl.gz") {
-			catalogs = append(catalogs, fi.Name())
+		if stamp, ok := format.CatalogStamp(fi.Name()); ok {
+			stamps = append(stamps, stamp)
 		}
 	}
-	sort.Strings(catalogs)
-	if len(catalogs) > 1 {
-		old := catalogs[:len(catalogs)-1]
+	sort.Strings(stamps)
+	if len(stamps) > 1 {
+		old := stamps[:len(stamps)-1]
 		times := make([]time.Time, len(old))
-		for i, c := range old {
-			times[i], _ = ParseStamp(strings.TrimSuffix(c, ".jsonl.gz"))
+		for i, stamp := range old {
+			times[i], _ = format.ParseStamp(stamp)
 		}
 		for i, drop := range e.opts.Retention.prune(times, now) {
 			if drop {
-				if err := e.remote.Delete(ctx, path.Join(e.layout.catalogs(), old[i])); err != nil {
+				if err := e.remote.Delete(ctx, e.folderAt.Catalog(old[i])); err != nil {
 					return n, err
 				}
 				n++
 			}
 		}
 	}
-	return n, e.ix.SetMeta(e.folder, "pruned", Stamp(now))
+	return n, e.ix.SetMeta(e.folder, "pruned", format.Stamp(now))
 }
 
 // expired picks the versions of one file that retention drops.
@@ -438,8 +437,8 @@ func (e *Engine) expired(names []string, now time.Time) []string {
 	var kept []string
 	var times []time.Time
 	for _, n := range names {
-		_, superseded, ok := parseVersionName(path.Base(n))
-		t, err := ParseStamp(superseded)
+		_, superseded, ok := format.ParseVersionName(path.Base(n))
+		t, err := format.ParseStamp(superseded)
 		if !ok || err != nil {
 			continue // not Kumo's naming: never delete what is not understood
 		}

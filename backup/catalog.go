@@ -1,103 +1,18 @@
 package backup
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
-	"path"
-	"sort"
-	"strings"
+
+	"github.com/kumo-backup/kumo/backup/format"
+	"github.com/kumo-backup/kumo/transport"
 )
-
-// CatalogVersion is the catalog format written by this Kumo.
-const CatalogVersion = 1
-
-// CatalogHeader is the first line of a catalog.
-type CatalogHeader struct {
-	Kumo   int    `json:"kumo_catalog"`
-	Device string `json:"device"`
-	Folder string `json:"folder"`
-	Time   string `json:"time"` // the pass's Stamp
-}
-
-// CatalogEntry is one file as it was when the catalog was written. Since
-// and SHA256 identify its content: it is the current copy while its Since
-// matches, and afterwards the version named "<Since>~<superseded>".
-type CatalogEntry struct {
-	Path   string `json:"path"`
-	Size   int64  `json:"size"`
-	MTime  int64  `json:"mtime"` // nanoseconds since the epoch
-	Mode   uint32 `json:"mode"`
-	SHA256 string `json:"sha256,omitempty"`
-	Since  string `json:"since,omitempty"`
-	Link   string `json:"link,omitempty"`
-}
-
-// encodeCatalog writes a gzip-compressed JSON-lines catalog.
-func encodeCatalog(h CatalogHeader, entries []CatalogEntry) ([]byte, error) {
-	sort.Slice(entries, func(i, j int) bool { return entries[i].Path < entries[j].Path })
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	enc := json.NewEncoder(zw)
-	if err := enc.Encode(h); err != nil {
-		return nil, err
-	}
-	for _, e := range entries {
-		if err := enc.Encode(e); err != nil {
-			return nil, err
-		}
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-// maxCatalog bounds a catalog's uncompressed size (a hostile server could
-// send a gzip bomb): 1 GiB is tens of millions of files.
-const maxCatalog = 1 << 30
-
-// DecodeCatalog reads a catalog, refusing anything malformed with a reason.
-func DecodeCatalog(r io.Reader) (CatalogHeader, []CatalogEntry, error) {
-	var h CatalogHeader
-	zr, err := gzip.NewReader(r)
-	if err != nil {
-		return h, nil, fmt.Errorf("the catalog is not gzip data: %w", err)
-	}
-	sc := bufio.NewScanner(io.LimitReader(zr, maxCatalog))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	if !sc.Scan() {
-		return h, nil, errors.New("the catalog is empty")
-	}
-	if err := json.Unmarshal(sc.Bytes(), &h); err != nil || h.Kumo == 0 {
-		return h, nil, errors.New("the catalog has no valid header")
-	}
-	if h.Kumo > CatalogVersion {
-		return h, nil, fmt.Errorf("the catalog was written by a newer Kumo (format %d): update Kumo", h.Kumo)
-	}
-	var entries []CatalogEntry
-	for sc.Scan() {
-		var e CatalogEntry
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			return h, nil, fmt.Errorf("the catalog has a malformed line %d: %w", len(entries)+2, err)
-		}
-		entries = append(entries, e)
-	}
-	if err := sc.Err(); err != nil {
-		return h, nil, fmt.Errorf("the catalog is damaged: %w", err)
-	}
-	return h, entries, nil
-}
 
 // latestCatalog finds and reads the newest catalog of a folder, or returns
 // nil entries when there is none.
-func latestCatalog(ctx context.Context, r Remote, l layout) ([]CatalogEntry, error) {
-	infos, err := r.List(ctx, l.catalogs())
+func latestCatalog(ctx context.Context, r Remote, f format.Folder) ([]format.CatalogEntry, error) {
+	infos, err := r.List(ctx, f.Catalogs())
 	if err != nil {
 		if isNotFound(err) {
 			return nil, nil
@@ -106,18 +21,23 @@ func latestCatalog(ctx context.Context, r Remote, l layout) ([]CatalogEntry, err
 	}
 	var newest string
 	for _, fi := range infos {
-		if n := fi.Name(); strings.HasSuffix(n, ".jsonl.gz") && n > newest {
-			newest = n
+		if stamp, ok := format.CatalogStamp(fi.Name()); ok && stamp > newest {
+			newest = stamp
 		}
 	}
 	if newest == "" {
 		return nil, nil
 	}
-	body, err := r.Get(ctx, path.Join(l.catalogs(), newest))
+	body, err := r.Get(ctx, f.Catalog(newest))
 	if err != nil {
 		return nil, err
 	}
 	defer body.Close()
-	_, entries, err := DecodeCatalog(body)
+	_, entries, err := format.DecodeCatalog(body)
 	return entries, err
+}
+
+// uploadBytes is an upload body over bytes already in memory.
+func uploadBytes(data []byte) transport.Body {
+	return func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
 }

@@ -18,6 +18,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kumo-backup/kumo/backup/format"
+	"github.com/kumo-backup/kumo/internal/problem"
 	"github.com/kumo-backup/kumo/transport"
 	"github.com/kumo-backup/kumo/watcher"
 )
@@ -82,41 +84,40 @@ type Summary struct {
 
 // ErrFolderMissing means the folder to back up is not there: perhaps its
 // drive is not mounted. Its backups are left untouched.
-var ErrFolderMissing = errors.New("the folder is not there (is its drive connected?); its backups on the server are left as they are")
+var ErrFolderMissing = problem.New(problem.FolderMissing, nil, nil)
 
 // ErrFolderUnmounted means the folder is empty and on another device than
 // when it was last backed up: an unmounted drive's mount point, not a
 // folder whose files were all deleted. Nothing is marked deleted.
-var ErrFolderUnmounted = errors.New("the folder is empty, but its backup is not, and it is not on the drive it was backed up from " +
-	"(is its drive connected? to bring the files back, use Restore); nothing is marked deleted and its backups are left as they are")
+var ErrFolderUnmounted = problem.New(problem.FolderUnmounted, nil, nil)
 
 // ErrUnreachable stops a pass after several files in a row failed for
 // reasons that may pass (network down, server failing): the rest would
 // only fail the same way. The next pass tries again.
-var ErrUnreachable = errors.New("the server cannot be reached or keeps failing; backing up goes on when it answers again")
+var ErrUnreachable = problem.New(problem.ServerUnreachable, nil, nil)
 
 // unreachableAfter is how many files in a row may fail that way.
 const unreachableAfter = 3
 
 // Engine backs up one local folder to one remote folder.
 type Engine struct {
-	remote  Remote
-	opts    Options
-	folder  string // remote folder, also the index's key for this folder
-	layout  layout
-	ix      *Index
-	closeIx bool   // the engine opened the index and closes it
-	ownIx   string // throwaway index file to remove on Close
-	gate    *gate
-	filter  *watcher.Filter
-	resumed chan struct{} // tells a watching engine to rescan after a pause
-	now     func() time.Time
-	log     *slog.Logger
+	remote   Remote
+	opts     Options
+	folder   string        // remote folder, also the index's key for this folder
+	folderAt format.Folder // where the folder's files, versions and catalogs are
+	ix       *Index
+	closeIx  bool   // the engine opened the index and closes it
+	ownIx    string // throwaway index file to remove on Close
+	gate     *gate
+	filter   *watcher.Filter
+	resumed  chan struct{} // tells a watching engine to rescan after a pause
+	now      func() time.Time
+	log      *slog.Logger
 }
 
 // New prepares an engine; Close releases its index.
 func New(remote Remote, opts Options) (*Engine, error) {
-	folder, err := RemoteFolder(opts.Device, opts.Root)
+	folder, err := format.RemoteFolder(opts.Device, opts.Root)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +127,7 @@ func New(remote Remote, opts Options) (*Engine, error) {
 	if opts.Retention == (Retention{}) {
 		opts.Retention = DefaultRetention
 	}
-	e := &Engine{remote: remote, opts: opts, folder: folder, layout: newLayout(folder), gate: newGate(),
+	e := &Engine{remote: remote, opts: opts, folder: folder, folderAt: format.FolderOf(folder), gate: newGate(),
 		filter: opts.Filter, resumed: make(chan struct{}, 1), now: opts.Now, log: opts.Logger}
 	if e.filter == nil {
 		e.filter = watcher.NewFilter()
@@ -359,22 +360,22 @@ func (r *run) finish(rel string, err error) {
 		return
 	}
 	if transport.Classify(err) == transport.ClassRetry && r.failing.Add(1) >= unreachableAfter {
-		r.cancel(fmt.Errorf("%w: %w", ErrUnreachable, err))
+		r.cancel(problem.New(problem.ServerUnreachable, nil, err))
 		return
 	}
 	r.fail(rel, err)
 }
 
-// fatal explains an error that concerns every file, or returns nil for one
+// fatal is the problem of an error that concerns every file, or nil for one
 // that concerns a single file.
 func fatal(err error) error {
 	switch transport.Classify(err) {
 	case transport.ClassAuth:
-		return fmt.Errorf("the server refused the user name or password: %w", err)
+		return problem.New(problem.PasswordRefused, nil, err)
 	case transport.ClassQuota:
-		return fmt.Errorf("the account is full; free space or upgrade the plan, then back up again: %w", err)
+		return problem.New(problem.QuotaFullPaused, nil, err)
 	case transport.ClassSetup:
-		return fmt.Errorf("cannot connect securely to the server: %w", err)
+		return problem.New(problem.NoSecureConnection, nil, err)
 	}
 	return nil
 }

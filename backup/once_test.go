@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/kumo-backup/kumo/backup"
+	"github.com/kumo-backup/kumo/backup/format"
 	"github.com/kumo-backup/kumo/internal/testenv"
 	"github.com/kumo-backup/kumo/transport"
 )
@@ -184,18 +185,18 @@ func TestRunOnceRejectsBadInput(t *testing.T) {
 }
 
 // readCatalog decodes a catalog from the server's disk, by path.
-func readCatalog(t *testing.T, file string) map[string]backup.CatalogEntry {
+func readCatalog(t *testing.T, file string) map[string]format.CatalogEntry {
 	t.Helper()
 	f, err := os.Open(file)
 	if err != nil {
 		t.Fatalf("catalog: %v", err)
 	}
 	defer f.Close()
-	_, entries, err := backup.DecodeCatalog(f)
+	_, entries, err := format.DecodeCatalog(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := map[string]backup.CatalogEntry{}
+	m := map[string]format.CatalogEntry{}
 	for _, e := range entries {
 		m[e.Path] = e
 	}

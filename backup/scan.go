@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/kumo-backup/kumo/backup/format"
 )
 
 // plan is what a pass must do, worked out from metadata alone (plus hashes
@@ -146,7 +148,7 @@ func (s *scanner) visit(ctx context.Context, abs string, d fs.DirEntry, err erro
 	old, known := s.index[rel]
 	switch t := d.Type(); {
 	case t.IsDir():
-		if !s.dirs[rel] && !e.ix.HasDir(e.layout.current(rel)) {
+		if !s.dirs[rel] && !e.ix.HasDir(e.folderAt.Current(rel)) {
 			s.dirs[rel] = true
 			p.dirs = append(p.dirs, rel)
 		}
@@ -158,7 +160,7 @@ func (s *scanner) visit(ctx context.Context, abs string, d fs.DirEntry, err erro
 			return nil
 		}
 		cur := localEntry(info)
-		cur.Link, cur.Since = target, Stamp(e.now())
+		cur.Link, cur.Since = target, format.Stamp(e.now())
 		if !known || old.Link != target {
 			p.meta[rel] = cur // recorded for restore, never followed
 		}

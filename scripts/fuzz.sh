@@ -18,7 +18,7 @@ targets=(
 	./transport:FuzzListing:5000
 	./transport:FuzzValidateAPIKey:30000
 	./transport:FuzzVerify:15000
-	./backup:FuzzDecodeCatalog:15000
+	./backup/format:FuzzDecodeCatalog:15000
 	./backup/restore:FuzzCheckRel:15000
 	./account:FuzzLoadConfig:500
 )

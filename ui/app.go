@@ -19,12 +19,11 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 
 	"github.com/kumo-backup/kumo/assets"
-	"github.com/kumo-backup/kumo/internal/human"
+	"github.com/kumo-backup/kumo/internal/autostart"
 	"github.com/kumo-backup/kumo/internal/instance"
 	"github.com/kumo-backup/kumo/internal/paths"
 	"github.com/kumo-backup/kumo/internal/service"
 	"github.com/kumo-backup/kumo/internal/trayhost"
-	"github.com/kumo-backup/kumo/transport"
 )
 
 // Info is the build's identity, shown in the window and used for the app ID.
@@ -78,9 +77,9 @@ func Run(info Info) {
 	logger := slog.New(slog.DiscardHandler)
 	if f, err := paths.OpenLog(); err == nil {
 		defer f.Close()
-		logger = slog.New(transport.NewRedactor("").Handler(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})))
+		logger = slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})) // the service redacts what it logs
 	}
-	svc, err := service.New(service.Options{Version: info.Version, Logger: logger,
+	svc, err := service.New(service.Options{Version: info.Version, Logger: logger, Autostart: autostartEntry(info),
 		OnChange: func(st service.Status) { onUI(func() { k.render(st) }) }})
 	if err != nil {
 		w := a.NewWindow(info.Name)
@@ -175,7 +174,7 @@ func (k *App) Start() {
 	}
 	go func() {
 		if err := k.svc.Start(); err != nil {
-			onUI(func() { k.status.setError(err.Error()) })
+			onUI(func() { k.status.setError(service.Sentence(err)) })
 		}
 	}()
 }
@@ -184,7 +183,7 @@ func (k *App) Start() {
 func (k *App) openRestoreWhenConnected() {
 	go func() {
 		for range 100 {
-			if k.svc.Client() != nil {
+			if k.svc.Connected() {
 				break
 			}
 			time.Sleep(100 * time.Millisecond)
@@ -289,6 +288,5 @@ func homeDir() string {
 	return h
 }
 
-func quotaLine(used, available int64) string {
-	return fmt.Sprintf("Storage: %s used of %s.", human.Bytes(used), human.Bytes(used+available))
-}
+// autostartEntry is the login entry "start at login" writes.
+func autostartEntry(info Info) autostart.Entry { return autostart.Entry{ID: info.ID, Name: info.Name} }

@@ -11,7 +11,6 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/internal/human"
 	"github.com/kumo-backup/kumo/internal/service"
 )
@@ -68,7 +67,7 @@ func (f *foldersScreen) reload() {
 	}
 }
 
-func (f *foldersScreen) row(folder account.Folder) fyne.CanvasObject {
+func (f *foldersScreen) row(folder service.Folder) fyne.CanvasObject {
 	name := widget.NewLabelWithStyle(folder.Path, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	estimate := widget.NewLabel("Counting…")
 	excludes := widget.NewMultiLineEntry()
@@ -81,10 +80,10 @@ func (f *foldersScreen) row(folder account.Folder) fyne.CanvasObject {
 			if err := f.app.svc.SetExcludes(folder.Path, patterns); err != nil {
 				return "", err
 			}
-			return countLine(folder.Path, patterns)
+			return f.countLine(folder.Path, patterns)
 		}, func(s string, err error) {
 			if err != nil {
-				f.message.SetText(err.Error())
+				f.message.SetText(service.Sentence(err))
 				return
 			}
 			estimate.SetText(s)
@@ -99,13 +98,13 @@ func (f *foldersScreen) row(folder account.Folder) fyne.CanvasObject {
 				}
 				background(func() (struct{}, error) { return struct{}{}, f.app.svc.RemoveFolder(folder.Path) }, func(_ struct{}, err error) {
 					if err != nil {
-						f.message.SetText(err.Error())
+						f.message.SetText(service.Sentence(err))
 					}
 					f.reload()
 				})
 			}, f.app.win)
 	})
-	background(func() (string, error) { return countLine(folder.Path, folder.Excludes) }, func(s string, err error) {
+	background(func() (string, error) { return f.countLine(folder.Path, folder.Excludes) }, func(s string, err error) {
 		if err != nil {
 			s = err.Error()
 		}
@@ -115,8 +114,8 @@ func (f *foldersScreen) row(folder account.Folder) fyne.CanvasObject {
 		container.NewBorder(nil, nil, nil, save, excludes), widget.NewSeparator())
 }
 
-func countLine(path string, excludes []string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+func (f *foldersScreen) countLine(path string, excludes []string) (string, error) {
+	ctx, cancel := context.WithTimeout(f.app.svc.Context(), 2*time.Minute)
 	defer cancel()
 	files, bytes, err := service.Estimate(ctx, path, excludes)
 	if err != nil {
@@ -144,14 +143,14 @@ func (f *foldersScreen) add(path string) {
 	}
 	f.message.SetText("Counting the files in " + path + "…")
 	background(func() (string, error) {
-		line, err := countLine(path, nil)
+		line, err := f.countLine(path, nil)
 		if err != nil {
 			return "", err
 		}
 		return line, f.app.svc.AddFolder(path, nil)
 	}, func(line string, err error) {
 		if err != nil {
-			f.message.SetText(err.Error())
+			f.message.SetText(service.Sentence(err))
 			return
 		}
 		f.message.SetText(fmt.Sprintf("Added %s (%s): its first backup has started.", path, line))

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"net/url"
 	"strings"
 	"time"
@@ -13,7 +12,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/kumo-backup/kumo/account"
+	"github.com/kumo-backup/kumo/internal/service"
 )
 
 // Choices on the first screen.
@@ -59,9 +58,9 @@ func newOnboarding(k *App) *onboarding {
 	o.password = widget.NewPasswordEntry()
 	o.password.SetPlaceHolder("Apps Password")
 	o.device = widget.NewEntry()
-	o.device.SetText(account.DefaultDevice())
-	o.area = widget.NewSelect([]string{account.AreaBackup, account.AreaDAV}, nil)
-	o.area.SetSelected(account.AreaBackup)
+	o.device.SetText(service.DefaultDevice())
+	o.area = widget.NewSelect([]string{service.AreaBackup, service.AreaDAV}, nil)
+	o.area.SetSelected(service.AreaBackup)
 	o.urlHint = widget.NewLabel("")
 	o.urlHint.Wrapping = fyne.TextWrapWord
 	o.result = widget.NewLabel("")
@@ -115,24 +114,14 @@ func newOnboarding(k *App) *onboarding {
 	return o
 }
 
-// account reads the form; the error is a sentence for the result line.
-func (o *onboarding) account() (account.Account, account.Secrets, error) {
-	a := account.Account{Service: account.InfiniCLOUD, User: strings.TrimSpace(o.user.Text), Device: strings.TrimSpace(o.device.Text)}
-	raw := strings.TrimSpace(o.url.Text)
+// login reads the form; the service checks it.
+func (o *onboarding) login() service.Login {
+	l := service.Login{Service: service.InfiniCLOUD, URL: strings.TrimSpace(o.url.Text), Area: o.area.Selected,
+		User: o.user.Text, Device: o.device.Text, Password: o.password.Text}
 	if o.choice.Selected == choiceWebDAV {
-		a.Service = account.WebDAV
-		if !strings.HasSuffix(raw, "/") {
-			raw += "/"
-		}
-		a.URL = raw
-	} else {
-		u, err := account.InfiniCLOUDURL(raw, o.area.Selected)
-		if err != nil {
-			return a, account.Secrets{}, err
-		}
-		a.URL = u
+		l.Service = service.WebDAV
 	}
-	return a, account.Secrets{Password: o.password.Text}, nil
+	return l
 }
 
 func (o *onboarding) busy(on bool, msg string) {
@@ -147,28 +136,16 @@ func (o *onboarding) busy(on bool, msg string) {
 }
 
 func (o *onboarding) testConnection() {
-	a, sec, err := o.account()
-	if err != nil {
-		o.result.SetText(err.Error())
-		return
-	}
+	l := o.login()
 	o.busy(true, "Testing the connection…")
 	background(func() (string, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		ctx, cancel := context.WithTimeout(o.app.svc.Context(), time.Minute)
 		defer cancel()
-		st, err := o.app.svc.Check(ctx, a, sec)
-		if err != nil {
-			return "", err
-		}
-		msg := "The connection works."
-		if st.Quota.Known {
-			msg += " " + quotaLine(st.Quota.Used, st.Quota.Available)
-		}
-		return msg, nil
+		return o.app.svc.Check(ctx, l)
 	}, func(msg string, err error) {
 		o.busy(false, msg)
 		if err != nil {
-			o.result.SetText(err.Error())
+			o.result.SetText(service.Sentence(err))
 		}
 	})
 }
@@ -179,46 +156,41 @@ func (o *onboarding) doSignIn() {
 		background(func() (struct{}, error) { return struct{}{}, o.app.svc.StartDemo() }, func(_ struct{}, err error) {
 			o.busy(false, "")
 			if err != nil {
-				o.result.SetText(err.Error())
+				o.result.SetText(service.Sentence(err))
 				return
 			}
 			o.app.signedIn()
 		})
 		return
 	}
-	a, sec, err := o.account()
-	if err != nil {
-		o.result.SetText(err.Error())
-		return
-	}
-	o.signInAs(a, sec, false)
+	o.signInAs(o.login(), false)
 }
 
 // signInAs signs in; when another computer's backups already use this
 // device name (this computer before a reinstall, typically), it asks
 // whether to continue them.
-func (o *onboarding) signInAs(a account.Account, sec account.Secrets, takeOver bool) {
+func (o *onboarding) signInAs(l service.Login, takeOver bool) {
 	o.busy(true, "Signing in…")
 	background(func() (struct{}, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		ctx, cancel := context.WithTimeout(o.app.svc.Context(), time.Minute)
 		defer cancel()
-		return struct{}{}, o.app.svc.SignIn(ctx, a, sec, takeOver)
+		return struct{}{}, o.app.svc.SignIn(ctx, l, takeOver)
 	}, func(_ struct{}, err error) {
 		o.busy(false, "")
-		var ce *account.CheckError
-		if errors.As(err, &ce) && ce.Problem == account.ProblemDeviceTaken && !takeOver {
-			o.result.SetText(err.Error())
-			dialog.ShowConfirm("Continue the backups of "+a.Device+"?",
-				"Choose Yes if this computer was "+a.Device+" before (a reinstall or a new disk): Kumo continues its backups "+
+		if service.IsDeviceTaken(err) && !takeOver {
+			device := strings.TrimSpace(l.Device)
+			o.result.SetText(service.Sentence(err))
+			dialog.ShowConfirm("Continue the backups of "+device+"?",
+				"Choose Yes if this computer was "+device+" before (a reinstall or a new disk): Kumo continues its backups "+
 					"and its history. Choose No to type a different name for this computer.", func(yes bool) {
 					if yes {
-						o.signInAs(a, sec, true)
+						o.signInAs(l, true)
 					}
 				}, o.app.win)
 			return
 		}
 		if err != nil {
-			o.result.SetText(err.Error())
+			o.result.SetText(service.Sentence(err))
 			return
 		}
 		o.password.SetText("")

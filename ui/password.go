@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
+	"github.com/kumo-backup/kumo/internal/service"
 )
 
 // passwordPrompt asks for the new Apps Password after the server refused
@@ -58,13 +59,13 @@ func newPasswordPrompt(k *App) *passwordPrompt {
 		p.submitBtn.Disable()
 		p.message.SetText("Checking…")
 		background(func() (struct{}, error) {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			ctx, cancel := context.WithTimeout(k.svc.Context(), time.Minute)
 			defer cancel()
 			return struct{}{}, k.svc.Reauthenticate(ctx, pw)
 		}, func(_ struct{}, err error) {
 			p.submitBtn.Enable()
 			if err != nil {
-				p.message.SetText(err.Error())
+				p.message.SetText(service.Sentence(err))
 				return
 			}
 			p.message.SetText("")

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/emulator"
 	"github.com/kumo-backup/kumo/internal/service"
 	"github.com/kumo-backup/kumo/internal/testenv"
@@ -20,8 +19,8 @@ import (
 func TestReissuedPasswordIsAskedForOnce(t *testing.T) {
 	e := testenv.StartEmulator(t)
 	k := newTestApp(t, service.Options{RootCAs: e.Pool()})
-	a := account.Account{Service: account.InfiniCLOUD, URL: e.DAVURL("backup"), User: e.User, Device: "desk"}
-	if err := k.svc.SignIn(context.Background(), a, account.Secrets{Password: e.AppsPassword}, false); err != nil {
+	if err := k.svc.SignIn(context.Background(), service.Login{Service: service.InfiniCLOUD, URL: e.DAVURL("backup"), Area: service.AreaBackup,
+		User: e.User, Device: "desk", Password: e.AppsPassword}, false); err != nil {
 		t.Fatal(err)
 	}
 	onUIWait(k.signedIn)

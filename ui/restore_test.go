@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kumo-backup/kumo/account"
-	"github.com/kumo-backup/kumo/backup/restore"
 	"github.com/kumo-backup/kumo/internal/service"
 	"github.com/kumo-backup/kumo/internal/testenv"
 )
@@ -20,8 +18,8 @@ import (
 func TestRestoreWizardStartToSummary(t *testing.T) {
 	e := testenv.StartEmulator(t)
 	k := newTestApp(t, service.Options{RootCAs: e.Pool()})
-	a := account.Account{Service: account.InfiniCLOUD, URL: e.DAVURL("backup"), User: e.User, Device: "desk"}
-	if err := k.svc.SignIn(context.Background(), a, account.Secrets{Password: e.AppsPassword}, false); err != nil {
+	if err := k.svc.SignIn(context.Background(), service.Login{Service: service.InfiniCLOUD, URL: e.DAVURL("backup"), Area: service.AreaBackup,
+		User: e.User, Device: "desk", Password: e.AppsPassword}, false); err != nil {
 		t.Fatal(err)
 	}
 	src := filepath.Join(t.TempDir(), "Notes")
@@ -36,36 +34,36 @@ func TestRestoreWizardStartToSummary(t *testing.T) {
 	r := read(func() *restoreWizard { return k.wizard })
 	eventually(t, "the computer and folder", 20*time.Second, func() bool {
 		var d, f string
-		onUIWait(func() { d, f = r.device.Selected, r.folder.Selected })
+		onUIWait(func() { d, f = r.source.device.Selected, r.source.folder.Selected })
 		return d == "desk" && f == "Notes"
 	})
 	tap(r.next)
 	eventually(t, "the moments", 20*time.Second, func() bool { return read(func() bool { return r.step == stepMoment }) })
-	if read(func() int { return len(r.snaps) }) != 1 {
-		t.Fatalf("%d moments offered, want the one backup", len(r.snaps))
+	if read(func() int { return len(r.moment.snaps) }) != 1 {
+		t.Fatalf("%d moments offered, want the one backup", len(r.moment.snaps))
 	}
 	tap(r.next)
 	eventually(t, "the file browser", 20*time.Second, func() bool { return read(func() bool { return r.step == stepSelect }) })
-	if !strings.HasPrefix(text(r.selInfo), "Everything: 21 files") {
-		t.Errorf("selection line: %q", text(r.selInfo))
+	if !strings.HasPrefix(text(r.sel.selInfo), "Everything: 21 files") {
+		t.Errorf("selection line: %q", text(r.sel.selInfo))
 	}
-	typeText(r.search, "cake")
-	matches := read(func() []restore.File { return r.matches })
+	typeText(r.sel.search, "cake")
+	matches := read(func() []service.RestoreFile { return r.sel.matches })
 	if len(matches) != 1 || matches[0].Path != "recipe cake.txt" {
 		t.Fatalf("search for cake found %+v", matches)
 	}
-	onUIWait(func() { r.pick(matches[0].Path, true) })
-	if !strings.HasPrefix(text(r.selInfo), "Selected: 1 files") {
-		t.Errorf("selection line: %q", text(r.selInfo))
+	onUIWait(func() { r.sel.pick(matches[0].Path, true) })
+	if !strings.HasPrefix(text(r.sel.selInfo), "Selected: 1 files") {
+		t.Errorf("selection line: %q", text(r.sel.selInfo))
 	}
 	tap(r.next)
-	step, dest := read(func() int { return r.step }), read(func() string { return r.dest.Selected })
+	step, dest := read(func() int { return r.step }), read(func() string { return r.dest.dest.Selected })
 	if step != stepDest || !strings.HasPrefix(dest, destOriginal) {
 		t.Fatalf("step %d, destination %q: the original folder should be offered first", step, dest)
 	}
 	to := filepath.Join(t.TempDir(), "Back")
-	onUIWait(func() { r.dest.SetSelected(destOther); r.destPath.SetText("") })
-	typeText(r.destPath, to)
+	onUIWait(func() { r.dest.dest.SetSelected(destOther); r.dest.destPath.SetText("") })
+	typeText(r.dest.destPath, to)
 	tap(r.next)
 	eventually(t, "the summary", 20*time.Second, func() bool { return read(func() bool { return r.step == stepDone }) })
 	entries, _ := os.ReadDir(to)
@@ -78,7 +76,7 @@ func TestRestoreWizardStartToSummary(t *testing.T) {
 	if got := text(r.status); got != "" {
 		t.Errorf("the summary step shows an error: %q", got)
 	}
-	if sum := read(func() *restore.Summary { return r.summary }); sum == nil || sum.Restored != 1 || len(sum.Failed) != 0 {
+	if sum := read(func() *service.RestoreSummary { return r.done.summary }); sum == nil || sum.Restored != 1 || len(sum.Failed) != 0 {
 		t.Errorf("summary %+v", sum)
 	}
 	tap(r.next) // Close

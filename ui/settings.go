@@ -14,9 +14,8 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/kumo-backup/kumo/account"
-	"github.com/kumo-backup/kumo/internal/autostart"
 	"github.com/kumo-backup/kumo/internal/paths"
+	"github.com/kumo-backup/kumo/internal/service"
 )
 
 // settingsScreen tunes the engine and manages the account.
@@ -61,7 +60,7 @@ func newSettingsScreen(k *App) *settingsScreen {
 			}
 			background(func() (struct{}, error) { return struct{}{}, k.svc.SignOut() }, func(_ struct{}, err error) {
 				if err != nil {
-					s.message.SetText(err.Error())
+					s.message.SetText(service.Sentence(err))
 					return
 				}
 				k.signedOut()
@@ -105,10 +104,6 @@ func newSettingsScreen(k *App) *settingsScreen {
 	return s
 }
 
-func (s *settingsScreen) entry() autostart.Entry {
-	return autostart.Entry{ID: s.app.info.ID, Name: s.app.info.Name}
-}
-
 // reload shows the saved settings (from memory).
 func (s *settingsScreen) reload() {
 	cfg := s.app.svc.Config()
@@ -139,7 +134,7 @@ func positive(e *widget.Entry, name string, min int) (int, error) {
 }
 
 func (s *settingsScreen) save() {
-	var set account.Settings
+	var set service.Settings
 	var err error
 	set.Workers, _ = strconv.Atoi(s.workers.Selected)
 	if set.UploadLimitKiB, err = positive(s.limit, "The upload limit", 0); err == nil {
@@ -155,9 +150,6 @@ func (s *settingsScreen) save() {
 	key := strings.TrimSpace(s.apiKey.Text)
 	s.message.SetText("Saving…")
 	background(func() (struct{}, error) {
-		if err := autostart.Set(s.entry(), set.StartAtLogin); err != nil {
-			return struct{}{}, fmt.Errorf("cannot change starting at login: %w", err)
-		}
 		if key != "" {
 			if err := s.app.svc.SetAPIKey(key); err != nil {
 				return struct{}{}, err
@@ -166,7 +158,7 @@ func (s *settingsScreen) save() {
 		return struct{}{}, s.app.svc.UpdateSettings(set)
 	}, func(_ struct{}, err error) {
 		if err != nil {
-			s.message.SetText(err.Error())
+			s.message.SetText(service.Sentence(err))
 			return
 		}
 		s.apiKey.SetText("")
@@ -178,12 +170,12 @@ func (s *settingsScreen) rename() {
 	name := strings.TrimSpace(s.device.Text)
 	s.message.SetText("Renaming this computer on the server…")
 	background(func() (struct{}, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		ctx, cancel := context.WithTimeout(s.app.svc.Context(), time.Minute)
 		defer cancel()
 		return struct{}{}, s.app.svc.RenameDevice(ctx, name)
 	}, func(_ struct{}, err error) {
 		if err != nil {
-			s.message.SetText(err.Error())
+			s.message.SetText(service.Sentence(err))
 			return
 		}
 		s.message.SetText("This computer is now " + name + " on the server; its backups moved with it.")

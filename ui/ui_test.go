@@ -29,6 +29,7 @@ func newTestApp(t *testing.T, opts service.Options) *App {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	opts.ConfigPath = filepath.Join(t.TempDir(), "config.json")
 	opts.NoKeyring = true
+	opts.Autostart = autostartEntry(testInfo)
 	var k *App
 	var mu sync.Mutex
 	opts.OnChange = func(st service.Status) {
@@ -112,7 +113,7 @@ func TestOnboardingSignInAndFirstBackup(t *testing.T) {
 	if got := text(k.folders.message); !strings.Contains(got, "60 files") {
 		t.Errorf("the estimate should count the files before the first backup: %q", got)
 	}
-	stored := filepath.Join(e.AreaDir(e.User, "backup"), account.DefaultDevice(), "Photos")
+	stored := filepath.Join(e.AreaDir(e.User, "backup"), service.DefaultDevice(), "Photos")
 	eventually(t, "the status to say Up to date", 30*time.Second, func() bool { return text(k.status.line) == "Up to date" })
 	eventually(t, "the files sent to be listed", 10*time.Second, func() bool { return strings.Contains(text(k.status.recent), "Photos") })
 	n, size := testenv.AssertSameTree(t, src, stored)

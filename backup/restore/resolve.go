@@ -7,7 +7,7 @@ import (
 	"os"
 	"path"
 
-	"github.com/kumo-backup/kumo/backup"
+	"github.com/kumo-backup/kumo/backup/format"
 )
 
 // errNoCopy means no copy of a content is left on the server.
@@ -82,7 +82,7 @@ func (v *View) offerVersions(ctx context.Context, rel, since string, offer attem
 		return false, nil // an unreadable folder is a place the content is not
 	}
 	for _, fi := range infos {
-		s, _, ok := backup.ParseVersionName(fi.Name())
+		s, _, ok := format.ParseVersionName(fi.Name())
 		if !ok || s != since || fi.IsDir() {
 			continue
 		}
@@ -118,7 +118,7 @@ func (v *View) listDir(ctx context.Context, dir string) ([]os.FileInfo, error) {
 
 // newest maps the newest catalog's paths to their entries: what the
 // current copies on the server are.
-func (v *View) newest(ctx context.Context) (map[string]backup.CatalogEntry, error) {
+func (v *View) newest(ctx context.Context) (map[string]format.CatalogEntry, error) {
 	v.mu.Lock()
 	idx := v.newestIdx
 	v.mu.Unlock()
@@ -133,7 +133,7 @@ func (v *View) newest(ctx context.Context) (map[string]backup.CatalogEntry, erro
 	if err != nil {
 		return nil, err
 	}
-	idx = make(map[string]backup.CatalogEntry, len(entries))
+	idx = make(map[string]format.CatalogEntry, len(entries))
 	for _, e := range entries {
 		idx[e.Path] = e
 	}

@@ -18,7 +18,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kumo-backup/kumo/backup"
+	"github.com/kumo-backup/kumo/backup/format"
 	"github.com/kumo-backup/kumo/transport"
 )
 
@@ -58,7 +58,7 @@ func Folders(ctx context.Context, r Remote, device string) ([]string, error) {
 	if err := CheckName(device); err != nil {
 		return nil, err
 	}
-	infos, err := r.List(ctx, backup.CatalogFolders(device))
+	infos, err := r.List(ctx, format.CatalogFolders(device))
 	if isNotFound(err) {
 		return nil, nil
 	}
@@ -83,7 +83,7 @@ func Snapshots(ctx context.Context, r Remote, device, folder string) ([]Snapshot
 	if err := CheckName(folder); err != nil {
 		return nil, err
 	}
-	infos, err := r.List(ctx, backup.PathsOf(device, folder).Catalogs())
+	infos, err := r.List(ctx, format.Folder{Device: device, Name: folder}.Catalogs())
 	if isNotFound(err) {
 		return nil, nil
 	}
@@ -92,14 +92,11 @@ func Snapshots(ctx context.Context, r Remote, device, folder string) ([]Snapshot
 	}
 	var snaps []Snapshot
 	for _, fi := range infos {
-		stamp, ok := strings.CutSuffix(fi.Name(), backup.CatalogSuffix)
+		stamp, ok := format.CatalogStamp(fi.Name())
 		if !ok || fi.IsDir() {
-			continue
-		}
-		t, err := backup.ParseStamp(stamp)
-		if err != nil {
 			continue // not a name Kumo writes
 		}
+		t, _ := format.ParseStamp(stamp)
 		snaps = append(snaps, Snapshot{Stamp: stamp, Time: t})
 	}
 	sort.Slice(snaps, func(i, j int) bool { return snaps[i].Stamp < snaps[j].Stamp })
@@ -114,13 +111,13 @@ type View struct {
 	Refused        []Note // names from the catalog that will not be written
 
 	remote Remote
-	paths  backup.Paths
+	paths  format.Folder
 	later  []Snapshot // snapshots after this one, oldest first
 
 	mu        sync.Mutex
-	catalogs  map[string][]backup.CatalogEntry // read so far, by stamp
+	catalogs  map[string][]format.CatalogEntry // read so far, by stamp
 	dirs      map[string][]os.FileInfo         // remote folders listed so far
-	newestIdx map[string]backup.CatalogEntry   // the newest catalog by path
+	newestIdx map[string]format.CatalogEntry   // the newest catalog by path
 }
 
 // ErrNoSnapshot means the folder has no backup at or before the moment asked for.
@@ -143,8 +140,8 @@ func Open(ctx context.Context, r Remote, device, folder string, at time.Time) (*
 		}
 		return nil, fmt.Errorf("%s/%s: %w (the first is from %s)", device, folder, ErrNoSnapshot, snaps[0].Time.Local().Format("2 Jan 2006 15:04:05"))
 	}
-	v := &View{Device: device, Folder: folder, Snapshot: snaps[i], remote: r, paths: backup.PathsOf(device, folder),
-		later: snaps[i+1:], catalogs: map[string][]backup.CatalogEntry{}, dirs: map[string][]os.FileInfo{}}
+	v := &View{Device: device, Folder: folder, Snapshot: snaps[i], remote: r, paths: format.Folder{Device: device, Name: folder},
+		later: snaps[i+1:], catalogs: map[string][]format.CatalogEntry{}, dirs: map[string][]os.FileInfo{}}
 	entries, err := v.catalog(ctx, snaps[i].Stamp)
 	if err != nil {
 		return nil, err
@@ -196,7 +193,7 @@ func parentOf(p string) string {
 }
 
 // catalog reads (once) the catalog written at stamp.
-func (v *View) catalog(ctx context.Context, stamp string) ([]backup.CatalogEntry, error) {
+func (v *View) catalog(ctx context.Context, stamp string) ([]format.CatalogEntry, error) {
 	v.mu.Lock()
 	entries, ok := v.catalogs[stamp]
 	v.mu.Unlock()
@@ -208,7 +205,7 @@ func (v *View) catalog(ctx context.Context, stamp string) ([]backup.CatalogEntry
 		return nil, fmt.Errorf("reading the catalog of %s: %w", stamp, err)
 	}
 	defer body.Close()
-	_, entries, err = backup.DecodeCatalog(body)
+	_, entries, err = format.DecodeCatalog(body)
 	if err != nil {
 		return nil, fmt.Errorf("the catalog of %s/%s at %s: %w", v.Device, v.Folder, stamp, err)
 	}

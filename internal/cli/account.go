@@ -3,9 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
-	"crypto/x509"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,135 +12,70 @@ import (
 	"golang.org/x/term"
 
 	"github.com/kumo-backup/kumo/account"
-	"github.com/kumo-backup/kumo/backup"
+	"github.com/kumo-backup/kumo/backup/format"
 	"github.com/kumo-backup/kumo/internal/human"
+	"github.com/kumo-backup/kumo/internal/paths"
+	"github.com/kumo-backup/kumo/internal/problem"
 	"github.com/kumo-backup/kumo/transport"
 )
 
 // APIKeyEnv gives the optional REST API key without a command-line argument.
 const APIKeyEnv = "KUMO_API_KEY"
 
-// session is the signed-in account with its secrets, ready to connect.
-type session struct {
-	cfg     *account.Config
-	path    string
-	acct    account.Account
-	secrets account.Secrets
-	roots   *x509.CertPool
-}
-
-// signedIn loads the saved account, its secrets and trusted CAs, or prints
-// why it cannot and returns the exit code.
-func signedIn(env Env, cmd, passwordFile string) (*session, int) {
-	cfg, path, code := loadConfig(env)
-	if cfg == nil {
-		return nil, code
-	}
-	if cfg.Account == nil {
-		fmt.Fprintf(env.Stderr, "%s: not signed in: run `kumo login` first (or try `kumo backup --demo FOLDER`)\n", cmd)
-		return nil, 2
-	}
-	s := &session{cfg: cfg, path: path, acct: *cfg.Account}
-	var err error
-	if s.secrets, err = account.LoadSecrets(s.acct, account.SecretSource{Getenv: env.Getenv, PasswordFile: passwordFile}); err == nil {
-		s.roots, err = account.LoadCAFile(s.acct.CAFile)
-	}
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "%s: %v\n", cmd, err)
-		return nil, 1
-	}
-	return s, 0
-}
-
-func loadConfig(env Env) (*account.Config, string, int) {
-	path, err := account.DefaultConfigPath()
-	if err == nil {
-		var cfg *account.Config
-		if cfg, err = account.LoadConfig(path); err == nil {
-			return cfg, path, 0
-		}
-	}
-	fmt.Fprintf(env.Stderr, "kumo: %v\n", err)
-	return nil, "", 1
-}
-
 func runLogin(ctx context.Context, env Env, args []string) int {
-	fs := flag.NewFlagSet("kumo login", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	c := newCmd(env, "kumo login", "Usage: kumo login --url URL --user ID [flags]\n\n"+
+		"Asks for the Apps Password (or reads it from --password-file or "+account.PasswordEnv+"),\n"+
+		"checks the connection, and keeps the password in the system keyring.")
+	fs := c.fs
 	service := fs.String("service", string(account.InfiniCLOUD), "infinicloud, or webdav for any other WebDAV server")
 	rawURL := fs.String("url", "", "WebDAV Connection URL from My Page → Apps Connection (for webdav: the folder's URL)")
 	user := fs.String("user", "", "Connection ID (your user ID)")
 	area := fs.String("area", account.AreaBackup, "InfiniCLOUD area: backup (kept apart) or dav (shows in your main drive)")
-	device := fs.String("device", defaultDevice(), "name of this computer on the server")
+	device := fs.String("device", account.DefaultDevice(), "name of this computer on the server")
 	caFile := fs.String("ca-file", "", "PEM file of a certificate authority to trust (self-hosted servers)")
-	passwordFile := fs.String("password-file", "", "read the password from this file (mode 0600) instead of asking")
+	fs.StringVar(&c.passwordFile, "password-file", "", "read the password from this file (mode 0600) instead of asking")
 	apiKeyFile := fs.String("api-key-file", "", "read the optional REST API key from this file (or set "+APIKeyEnv+")")
 	takeOver := fs.Bool("take-over", false, "continue the backups of a device folder another computer (or an earlier install) made")
-	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "Usage: kumo login --url URL --user ID [flags]\n\nAsks for the Apps Password (or reads it from --password-file or "+account.PasswordEnv+"),\nchecks the connection, and keeps the password in the system keyring.\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := c.parse(args); !ok {
+		return code
 	}
 	if *rawURL == "" || *user == "" || fs.NArg() != 0 {
-		fs.Usage()
-		return 2
+		return c.usageError()
 	}
-	if err := backup.ValidateDeviceName(*device); err != nil {
-		fmt.Fprintf(env.Stderr, "kumo login: %v\n", err)
-		return 2
+	if err := format.ValidateDeviceName(*device); err != nil {
+		return c.errorf(2, "%v", err)
 	}
-	acct := account.Account{Service: account.Service(*service), URL: *rawURL, User: *user, Device: *device, CAFile: *caFile}
-	switch acct.Service {
-	case account.InfiniCLOUD:
-		u, err := account.InfiniCLOUDURL(*rawURL, *area)
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "kumo login: %v\n", err)
-			return 1
-		}
-		acct.URL = u
-	case account.WebDAV:
-		u, err := transport.ParseServerURL(*rawURL)
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "kumo login: %v\n", err)
-			return 1
-		}
-		acct.URL = u.String()
+	switch s := account.Service(*service); s {
+	case account.InfiniCLOUD, account.WebDAV:
 	default:
-		fmt.Fprintf(env.Stderr, "kumo login: unknown service %q: use infinicloud or webdav\n", *service)
-		return 2
+		return c.errorf(2, "unknown service %q: use infinicloud or webdav", s)
 	}
-
-	secrets, err := readLoginSecrets(env, *passwordFile, *apiKeyFile)
+	acct, err := account.Form{Service: account.Service(*service), URL: *rawURL, Area: *area, User: *user, Device: *device, CAFile: *caFile}.Account()
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "kumo login: %v\n", err)
-		return 1
+		return c.fail(nil, err)
+	}
+	secrets, err := readLoginSecrets(env, c.passwordFile, *apiKeyFile)
+	if err != nil {
+		return c.errorf(1, "%v", err)
 	}
 	acct.HasAPIKey = secrets.APIKey != ""
-	cfg, path, code := loadConfig(env)
+	cfg, path, code := c.config()
 	if cfg == nil {
 		return code
 	}
-	logger := newLogger(env.Stderr, false, acct.User, secrets.Password, secrets.APIKey)
+	logger := c.logger(transport.NewRedactor(acct.User, secrets.Password, secrets.APIKey))
 	st, err := account.Check(ctx, acct, secrets, account.Options{Logger: logger, MachineID: cfg.MachineID, TakeOver: *takeOver})
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "kumo login: %v\n", err)
-		return 1
+		return c.fail(nil, err)
 	}
 
 	keyringErr := account.SaveSecrets(acct, secrets)
 	if keyringErr != nil && !errors.Is(keyringErr, account.ErrNoKeyring) {
-		fmt.Fprintf(env.Stderr, "kumo login: %v\n", keyringErr)
-		return 1
+		return c.errorf(1, "%v", keyringErr)
 	}
 	cfg.Account = &acct
 	if err := cfg.Save(path); err != nil {
-		fmt.Fprintf(env.Stderr, "kumo login: %v\n", err)
-		return 1
+		return c.errorf(1, "%v", err)
 	}
 	logger.Info("signed in", "user", acct.User, "url", acct.URL, "device", acct.Device, "keyring", keyringErr == nil)
 	fmt.Fprintf(env.Stdout, "Signed in as %s on %s. This computer backs up as %q to %s%s/\n", acct.User, acct.Host(), acct.Device, acct.URL, acct.Device)
@@ -215,11 +148,14 @@ func promptPassword(env Env, prompt string) (string, error) {
 }
 
 func runLogout(_ context.Context, env Env, args []string) int {
-	if len(args) != 0 {
-		fmt.Fprintln(env.Stderr, "Usage: kumo logout")
-		return 2
+	c := newCmd(env, "kumo logout", "Usage: kumo logout\n\nRemoves the password from the keyring; backups on the server are kept.")
+	if code, ok := c.parse(args); !ok {
+		return code
 	}
-	cfg, path, code := loadConfig(env)
+	if c.fs.NArg() != 0 {
+		return c.usageError()
+	}
+	cfg, path, code := c.config()
 	if cfg == nil {
 		return code
 	}
@@ -229,36 +165,33 @@ func runLogout(_ context.Context, env Env, args []string) int {
 	}
 	acct := *cfg.Account
 	if err := account.DeleteSecrets(acct); err != nil && !errors.Is(err, account.ErrNoKeyring) {
-		fmt.Fprintf(env.Stderr, "kumo logout: %v\n", err)
-		return 1
+		return c.errorf(1, "%v", err)
 	}
 	cfg.Account = nil
 	if err := cfg.Save(path); err != nil {
-		fmt.Fprintf(env.Stderr, "kumo logout: %v\n", err)
-		return 1
+		return c.errorf(1, "%v", err)
 	}
 	fmt.Fprintf(env.Stdout, "Signed out %s from %s; the password was removed from the keyring. Backups on the server are kept.\n", acct.User, acct.Host())
 	return 0
 }
 
 func runStatus(ctx context.Context, env Env, args []string) int {
-	fs := flag.NewFlagSet("kumo status", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	passwordFile := fs.String("password-file", "", "read the password from this file (mode 0600) instead of the keyring")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	c := newCmd(env, "kumo status", "Usage: kumo status\n\nShows the account, this device and its storage, and checks the connection.")
+	c.fs.StringVar(&c.passwordFile, "password-file", "", "read the password from this file (mode 0600) instead of the keyring")
+	if code, ok := c.parse(args); !ok {
+		return code
 	}
-	s, code := signedIn(env, "kumo status", *passwordFile)
+	s, _, code := c.open()
 	if s == nil {
 		return code
 	}
-	acct := s.acct
+	defer s.Close()
+	acct := s.Account
 	fmt.Fprintf(env.Stdout, "Account:  %s on %s (%s)\nDevice:   %s\nBackups:  %s%s/\nLog file: %s\n",
-		acct.User, acct.Host(), acct.Service, acct.Device, acct.URL, acct.Device, LogPath())
-	logger := newLogger(env.Stderr, false, acct.User, s.secrets.Password, s.secrets.APIKey)
-	st, err := account.Check(ctx, acct, s.secrets, account.Options{RootCAs: s.roots, Logger: logger, MachineID: s.cfg.MachineID})
+		acct.User, acct.Host(), acct.Service, acct.Device, acct.URL, acct.Device, paths.Log())
+	st, err := s.Check(ctx)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "Connection: %v\n", err)
+		fmt.Fprintf(env.Stderr, "Connection: %s\n", problem.For(err, s.Where(), problem.CLI))
 		return 1
 	}
 	fmt.Fprintln(env.Stdout, "Connection: OK")
@@ -276,37 +209,30 @@ func printQuota(w io.Writer, st *account.Status) {
 }
 
 func runRenameDevice(ctx context.Context, env Env, args []string) int {
-	if len(args) != 1 {
-		fmt.Fprintln(env.Stderr, "Usage: kumo rename-device NEW-NAME")
-		return 2
+	c := newCmd(env, "kumo rename-device", "Usage: kumo rename-device NEW-NAME\n\nRenames this computer on the server; its backups move with it.")
+	if code, ok := c.parse(args); !ok {
+		return code
 	}
-	newName := args[0]
-	if err := backup.ValidateDeviceName(newName); err != nil {
-		fmt.Fprintf(env.Stderr, "kumo rename-device: %v\n", err)
-		return 2
+	if c.fs.NArg() != 1 {
+		return c.usageError()
 	}
-	s, code := signedIn(env, "kumo rename-device", "")
+	newName := c.fs.Arg(0)
+	if err := format.ValidateDeviceName(newName); err != nil {
+		return c.errorf(2, "%v", err)
+	}
+	s, cfg, code := c.open()
 	if s == nil {
 		return code
 	}
-	acct := s.acct
-	opts := account.Options{RootCAs: s.roots, Logger: newLogger(env.Stderr, false, acct.User, s.secrets.Password, s.secrets.APIKey), MachineID: s.cfg.MachineID}
-	c, err := account.Connect(acct, s.secrets, opts)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "kumo rename-device: %v\n", err)
-		return 1
+	defer s.Close()
+	acct := s.Account
+	if err := account.RenameDevice(ctx, s.Client, acct, newName, s.AccountOptions()); err != nil {
+		return c.fail(s, err)
 	}
-	defer c.Close()
-	if err := account.RenameDevice(ctx, c, acct, newName, opts); err != nil {
-		fmt.Fprintf(env.Stderr, "kumo rename-device: %s\n", c.Redact(err.Error()))
-		return 1
+	cfg.Account.Device = newName
+	if err := cfg.Save(c.configPath); err != nil {
+		return c.errorf(1, "the folder was renamed on the server, but the settings could not be saved: %v", err)
 	}
-	old := acct.Device
-	s.cfg.Account.Device = newName
-	if err := s.cfg.Save(s.path); err != nil {
-		fmt.Fprintf(env.Stderr, "kumo rename-device: the folder was renamed on the server, but the settings could not be saved: %v\n", err)
-		return 1
-	}
-	fmt.Fprintf(env.Stdout, "This computer now backs up as %q (its backups moved from %s%s/ to %s%s/).\n", newName, acct.URL, old, acct.URL, newName)
+	fmt.Fprintf(env.Stdout, "This computer now backs up as %q (its backups moved from %s%s/ to %s%s/).\n", newName, acct.URL, acct.Device, acct.URL, newName)
 	return 0
 }

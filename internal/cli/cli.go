@@ -6,15 +6,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
-	"os"
 	"strings"
+	"time"
 
-	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/backup"
 	"github.com/kumo-backup/kumo/internal/human"
-	"github.com/kumo-backup/kumo/internal/paths"
-	"github.com/kumo-backup/kumo/transport"
 )
 
 // BuildInfo identifies this build of Kumo.
@@ -29,6 +25,8 @@ type Env struct {
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
 	Build          BuildInfo
+	// Now is the commands' clock (time.Now when nil); tests inject one.
+	Now func() time.Time
 }
 
 type command struct {
@@ -99,29 +97,6 @@ func printSummary(w io.Writer, where string, s *backup.Summary) {
 		fmt.Fprintf(w, "%d files were not backed up; fix the reasons above and run the backup again.\n", n)
 	}
 }
-
-func defaultDevice() string { return account.DefaultDevice() }
-
-// newLogger logs warnings to w and information to Kumo's log file (both
-// every request with verbose), with the given secrets redacted from both.
-func newLogger(w io.Writer, verbose bool, user string, secrets ...string) *slog.Logger {
-	level := slog.LevelWarn
-	if verbose {
-		level = slog.LevelDebug
-	}
-	handlers := []slog.Handler{slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})}
-	if f, err := openLogFile(); err == nil {
-		handlers = append(handlers, slog.NewTextHandler(f, &slog.HandlerOptions{Level: min(level, slog.LevelInfo)}))
-	}
-	return slog.New(transport.NewRedactor(user, secrets...).Handler(slog.NewMultiHandler(handlers...)))
-}
-
-// LogPath is Kumo's log file, the one to attach to a bug report.
-func LogPath() string { return paths.Log() }
-
-func openLogFile() (*os.File, error) { return paths.OpenLog() }
-
-func dataDir(kind string) string { return paths.Cache(kind) }
 
 // patterns collects a repeatable flag of gitignore-style exclude patterns.
 type patterns []string

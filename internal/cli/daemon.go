@@ -2,86 +2,67 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/backup"
+	"github.com/kumo-backup/kumo/internal/problem"
+	"github.com/kumo-backup/kumo/internal/session"
 	"github.com/kumo-backup/kumo/transport"
-	"github.com/kumo-backup/kumo/watcher"
 )
 
 // runDaemon backs up folders headless until stopped: a pass over each
 // folder now, then every change as it settles, and a full rescan every
-// --every. SIGUSR1 pauses, SIGUSR2 resumes.
+// --every. It runs engines exactly as the app does, with the app's
+// settings (retention included); flags change them for this run. SIGUSR1
+// pauses, SIGUSR2 resumes.
 func runDaemon(ctx context.Context, env Env, args []string) int {
-	fs := flag.NewFlagSet("kumo daemon", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	every := fs.Duration("every", 6*time.Hour, "time between full rescans (changes are backed up as they happen)")
-	quiet := fs.Duration("quiet", time.Second, "how long a file must stay unchanged before it is uploaded")
-	workers := fs.Int("workers", 4, "parallel uploads")
-	limit := fs.Int64("limit-upload", 0, "upload limit in KiB/s (0: none)")
+	c := newCmd(env, "kumo daemon", "Usage: kumo daemon [flags] [FOLDER...]\n\n"+
+		"Backs up the folders (by default the ones chosen in the app) with the account of\n"+
+		"`kumo login` until stopped (Ctrl-C or SIGTERM); SIGUSR1 pauses and SIGUSR2 resumes.")
+	every := c.fs.Duration("every", 6*time.Hour, "time between full rescans (changes are backed up as they happen)")
+	quiet := c.fs.Duration("quiet", 0, "how long a file must stay unchanged before it is uploaded (default: the app's setting, 1s unless changed)")
+	c.tuning("parallel uploads")
 	var excludes patterns
-	fs.Var(&excludes, "exclude", "leave out paths matching this gitignore-style pattern (repeatable); editor and system temp files are always left out")
-	passwordFile := fs.String("password-file", "", "read the password from this file (mode 0600) instead of the keyring")
-	verbose := fs.Bool("v", false, "log every request")
-	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "Usage: kumo daemon [flags] FOLDER...\n\nBacks up the folders with the account of `kumo login` until stopped\n(Ctrl-C or SIGTERM); SIGUSR1 pauses and SIGUSR2 resumes.\n\nFlags:")
-		fs.PrintDefaults()
+	c.fs.Var(&excludes, "exclude", "leave out paths matching this gitignore-style pattern (repeatable); editor and system temp files are always left out")
+	c.fs.StringVar(&c.passwordFile, "password-file", "", "read the password from this file (mode 0600) instead of the keyring")
+	c.fs.BoolVar(&c.verbose, "v", false, "log every request")
+	if code, ok := c.parse(args); !ok {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
+	if *every <= 0 {
+		return c.usageError()
+	}
+	c.tuningHook = func(t *session.Tuning) {
+		t.SafetyRescan = *every
+		if *quiet > 0 {
+			t.Quiet = *quiet
 		}
-		return 2
 	}
-	if fs.NArg() == 0 || *every <= 0 {
-		fs.Usage()
-		return 2
-	}
-	s, code := signedIn(env, "kumo daemon", *passwordFile)
+	s, cfg, code := c.open()
 	if s == nil {
 		return code
 	}
-	acct := s.acct
-	logger := newLogger(env.Stderr, *verbose, acct.User, s.secrets.Password, s.secrets.APIKey)
-	client, err := transport.New(transport.Config{URL: acct.URL, User: acct.User, Password: s.secrets.Password, RootCAs: s.roots,
-		Connections: *workers, UploadLimit: *limit << 10, UserAgent: "Kumo/" + env.Build.Version, Logger: logger})
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "kumo daemon: %v\n", err)
-		return 1
-	}
-	defer client.Close()
-	ix, err := backup.OpenIndex(indexPath(acct.URL, acct.User))
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "kumo daemon: %v\n", err)
-		return 1
-	}
-	defer ix.Close()
-
-	var engines []*backup.Engine
-	for _, folder := range fs.Args() {
-		e, err := backup.New(client, backup.Options{Root: folder, Device: acct.Device, Workers: *workers, Index: ix, Logger: logger,
-			Filter: watcher.NewFilter(excludes...)})
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "kumo daemon: %s: %v\n", folder, err)
-			return 1
+	defer s.Close()
+	folders := cfg.Folders
+	if c.fs.NArg() > 0 {
+		folders = nil
+		for _, p := range c.fs.Args() {
+			folders = append(folders, account.Folder{Path: p})
 		}
-		defer e.Close()
-		engines = append(engines, e)
 	}
-	signals := make(chan os.Signal, 2)
-	if len(pauseSignals) > 0 {
-		signal.Notify(signals, pauseSignals...)
+	if len(folders) == 0 {
+		return c.usageError()
 	}
-	defer signal.Stop(signals)
-	logger.Info("daemon started", "folders", fs.Args(), "safety-rescan", *every)
-	fmt.Fprintf(env.Stdout, "Backing up %d folders to %s as changes happen; Ctrl-C stops.\n", len(engines), acct.URL)
+	for i := range folders {
+		folders[i].Excludes = append(slices.Clone(folders[i].Excludes), excludes...)
+	}
 
 	// A refused password will not fix itself: stop, so a service manager
 	// shows the daemon failed, and say what to do.
@@ -89,53 +70,62 @@ func runDaemon(ctx context.Context, env Env, args []string) int {
 	defer stop()
 	var refused atomic.Bool
 	var mu sync.Mutex // one summary at a time on the terminal
-	var wg sync.WaitGroup
-	for i, e := range engines {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			err := e.Watch(ctx, backup.WatchOptions{Quiet: *quiet, SafetyRescan: *every,
-				OnPass: func(sum *backup.Summary, err error) {
-					mu.Lock()
-					defer mu.Unlock()
-					if sum != nil && (sum.Files+sum.Moved+sum.Versioned > 0 || len(sum.Failed) > 0) {
-						printSummary(env.Stdout, client.URL(sum.Remote+"/"), sum)
-					}
-					if err != nil {
-						fmt.Fprintf(env.Stderr, "kumo daemon: %s: %s\n", fs.Arg(i), client.Redact(err.Error()))
-					}
-					if transport.Classify(err) == transport.ClassAuth && !refused.Swap(true) {
-						fmt.Fprintln(env.Stderr, "kumo daemon: the server refused the password (an Apps Password reissued on My Page, or Apps Connection turned off): "+
-							"run `kumo login` with the new Apps Password, then start the daemon again. Nothing was lost.")
+	runner := s.Runner(func(f account.Folder) session.Hooks {
+		return session.Hooks{
+			OnPass: func(sum *backup.Summary, err error) {
+				mu.Lock()
+				defer mu.Unlock()
+				if sum != nil && (sum.Files+sum.Moved+sum.Versioned > 0 || len(sum.Failed) > 0) {
+					printSummary(env.Stdout, s.Client.URL(sum.Remote+"/"), sum)
+				}
+				if err == nil {
+					return
+				}
+				if transport.Classify(err) == transport.ClassAuth {
+					if !refused.Swap(true) {
+						c.fail(s, err)
 						stop()
 					}
-				},
-				OnNote: func(note string) {
-					mu.Lock()
-					defer mu.Unlock()
-					fmt.Fprintf(env.Stderr, "kumo daemon: %s\n", note)
-				}})
-			if err != nil {
-				fmt.Fprintf(env.Stderr, "kumo daemon: %s: %v\n", fs.Arg(i), err)
-			}
-		}()
+					return
+				}
+				c.errorf(0, "%s: %s", f.Path, problem.For(err, s.Where(), problem.CLI))
+			},
+			OnNote: func(note string) {
+				mu.Lock()
+				defer mu.Unlock()
+				c.errorf(0, "%s", note)
+			},
+		}
+	})
+	defer runner.StopAll()
+	paths := make([]string, 0, len(folders))
+	for _, f := range folders {
+		if err := runner.Start(f); err != nil {
+			return c.errorf(1, "%s: %s", f.Path, problem.For(err, s.Where(), problem.CLI))
+		}
+		paths = append(paths, f.Path)
 	}
+	signals := make(chan os.Signal, 2)
+	if len(pauseSignals) > 0 {
+		signal.Notify(signals, pauseSignals...)
+	}
+	defer signal.Stop(signals)
+	s.Logger().Info("daemon started", "folders", paths, "safety-rescan", *every)
+	fmt.Fprintf(env.Stdout, "Backing up %d folders to %s as changes happen; Ctrl-C stops.\n", len(folders), s.Account.URL)
 	for {
 		select {
 		case <-ctx.Done():
-			wg.Wait()
+			runner.StopAll()
 			fmt.Fprintln(env.Stdout, "Stopped.")
 			if refused.Load() {
 				return 3
 			}
 			return 0
-		case s := <-signals:
-			for _, e := range engines {
-				if isPauseSignal(s) {
-					e.Pause()
-				} else {
-					e.Resume()
-				}
+		case sig := <-signals:
+			if isPauseSignal(sig) {
+				runner.Pause()
+			} else {
+				runner.Resume()
 			}
 		}
 	}

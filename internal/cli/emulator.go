@@ -2,37 +2,30 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"path/filepath"
 
 	"github.com/kumo-backup/kumo/emulator"
+	"github.com/kumo-backup/kumo/internal/paths"
+	"github.com/kumo-backup/kumo/transport"
 )
 
 func runEmulator(ctx context.Context, env Env, args []string) int {
-	fs := flag.NewFlagSet("kumo emulator", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	data := fs.String("data", dataDir("emulator"), "folder for the emulated accounts' files")
+	c := newCmd(env, "kumo emulator", "Usage: kumo emulator [flags]\n\n"+
+		"Runs an InfiniCLOUD-compatible WebDAV and REST server on this computer, for trying Kumo and for tests.")
+	fs := c.fs
+	data := fs.String("data", paths.Cache("emulator"), "folder for the emulated accounts' files")
 	addr := fs.String("addr", "127.0.0.1:0", "loopback address to listen on (port 0 picks a free one)")
 	accounts := fs.String("accounts", "", "JSON file of accounts and API keys (see docs/emulator.md); a demo account when empty")
-	verbose := fs.Bool("v", false, "log every request")
-	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "Usage: kumo emulator [flags]\n\nRuns an InfiniCLOUD-compatible WebDAV and REST server on this computer, for trying Kumo and for tests.\n\nFlags:")
-		fs.PrintDefaults()
+	fs.BoolVar(&c.verbose, "v", false, "log every request")
+	if code, ok := c.parse(args); !ok {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	cfg := emulator.Config{DataDir: *data, Addr: *addr, Logger: newLogger(env.Stderr, *verbose, "")}
+	cfg := emulator.Config{DataDir: *data, Addr: *addr, Logger: c.logger(transport.NewRedactor(""))}
 	if *accounts != "" {
 		f, err := emulator.LoadAccounts(*accounts)
 		if err != nil {
-			fmt.Fprintf(env.Stderr, "kumo emulator: %v\n", err)
-			return 1
+			return c.errorf(1, "%v", err)
 		}
 		cfg.Accounts, cfg.APIKeys = f.Accounts, f.APIKeys
 	} else {
@@ -41,14 +34,12 @@ func runEmulator(ctx context.Context, env Env, args []string) int {
 	}
 	cert, err := emulator.LoadOrCreateCert(*data)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "kumo emulator: %v\n", err)
-		return 1
+		return c.errorf(1, "%v", err)
 	}
 	cfg.Cert = cert
 	srv, err := emulator.Start(cfg)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "kumo emulator: %v\n", err)
-		return 1
+		return c.errorf(1, "%v", err)
 	}
 	defer srv.Close()
 

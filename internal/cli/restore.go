@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -12,81 +10,69 @@ import (
 	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/backup/restore"
 	"github.com/kumo-backup/kumo/internal/human"
+	"github.com/kumo-backup/kumo/internal/session"
 )
 
 func runRestore(ctx context.Context, env Env, args []string) int {
-	fs := flag.NewFlagSet("kumo restore", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	var conn connFlags
-	conn.register(fs, "restore from the built-in demo server (what `kumo backup --demo` backed up)")
+	c := newCmd(env, "kumo restore", `Usage: kumo restore --snapshots [FOLDER]          what can be restored
+       kumo restore --ls [--at TIME] FOLDER [PATH]     a folder as it was
+       kumo restore --to DIR [--at TIME] [--conflict skip|overwrite|keep-both] FOLDER [PATH...]
+
+FOLDER is a backed-up folder's name (see --snapshots); --device picks another
+computer of the same account. PATHs select files or folders inside it.`)
+	fs := c.fs
+	c.connect("restore from the built-in demo server (what `kumo backup --demo` backed up)")
 	snapshots := fs.Bool("snapshots", false, "list the backed-up folders, or with FOLDER the moments it can be restored to")
 	ls := fs.Bool("ls", false, "list FOLDER (or PATH inside it) as it was at --at, without restoring")
 	at := fs.String("at", "latest", `moment to restore: "latest", a date (the end of that day), "2026-03-02 09:30" (local time) or RFC 3339`)
 	to := fs.String("to", "", "folder to restore into (created if missing)")
 	conflict := fs.String("conflict", "skip", "when a different file is already there: skip, overwrite or keep-both")
 	workers := fs.Int("workers", 4, "parallel downloads")
-	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, `Usage: kumo restore --snapshots [FOLDER]          what can be restored
-       kumo restore --ls [--at TIME] FOLDER [PATH]     a folder as it was
-       kumo restore --to DIR [--at TIME] [--conflict skip|overwrite|keep-both] FOLDER [PATH...]
-
-FOLDER is a backed-up folder's name (see --snapshots); --device picks another
-computer of the same account. PATHs select files or folders inside it.
-
-Flags:`)
-		fs.PrintDefaults()
+	if code, ok := c.parse(args); !ok {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	moment, err := parseMoment(*at, time.Now())
+	moment, err := parseMoment(*at, c.now())
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "kumo restore: %v\n", err)
-		return 2
+		return c.errorf(2, "%v", err)
 	}
 	policy, err := restore.ParseConflict(*conflict)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "kumo restore: %v\n", err)
-		return 2
+		return c.errorf(2, "%v", err)
 	}
 	if !*snapshots && (fs.NArg() == 0 || (!*ls && *to == "")) {
 		if fs.NArg() > 0 {
-			fmt.Fprintln(env.Stderr, "kumo restore: give --to DIR, the folder to restore into (the original folder works too; --conflict decides about files already there)")
-		} else {
-			fs.Usage()
+			return c.errorf(2, "give --to DIR, the folder to restore into (the original folder works too; --conflict decides about files already there)")
 		}
-		return 2
+		return c.usageError()
 	}
-	c, code := conn.open(env, fs, "kumo restore", *workers, 0)
-	if c == nil {
+	s, _, code := c.open()
+	if s == nil {
 		return code
 	}
-	defer c.close()
+	defer s.Close()
+	device := s.Account.Device
 	switch {
 	case *snapshots && fs.NArg() == 0:
-		if err := listFolders(ctx, env.Stdout, c); err != nil {
-			return c.fail(err)
+		if err := listFolders(ctx, env.Stdout, s); err != nil {
+			return c.fail(s, err)
 		}
 		return 0
 	case *snapshots:
-		snaps, err := restore.Snapshots(ctx, c.client, c.device, fs.Arg(0))
+		snaps, err := restore.Snapshots(ctx, s.Client, device, fs.Arg(0))
 		if err != nil {
-			return c.fail(err)
+			return c.fail(s, err)
 		}
 		if len(snaps) == 0 {
-			return c.fail(fmt.Errorf("%s has no backup of a folder named %q (run --snapshots for the list)", c.device, fs.Arg(0)))
+			return c.fail(s, fmt.Errorf("%s has no backup of a folder named %q (run --snapshots for the list)", device, fs.Arg(0)))
 		}
 		for _, s := range snaps {
 			fmt.Fprintf(env.Stdout, "%s   %s\n", s.Time.Local().Format("2006-01-02 15:04:05 MST"), s.Stamp)
 		}
 		return 0
 	}
-	v, err := restore.Open(ctx, c.client, c.device, fs.Arg(0), moment)
+	v, err := restore.Open(ctx, s.Client, device, fs.Arg(0), moment)
 	if err != nil {
-		return c.fail(err)
+		return c.fail(s, err)
 	}
 	if *ls {
 		listView(env.Stdout, v, strings.Trim(fs.Arg(1), "/"))
@@ -94,13 +80,13 @@ Flags:`)
 	}
 	n, size := restore.Total(v.Select(fs.Args()[1:]))
 	fmt.Fprintf(env.Stdout, "Restoring %d files (%s) of %s/%s as of %s into %s\n", n, human.Bytes(size),
-		c.device, v.Folder, v.Snapshot.Time.Local().Format("2006-01-02 15:04:05"), *to)
-	sum, err := v.Restore(ctx, restore.Options{To: *to, Paths: fs.Args()[1:], Conflict: policy, Workers: *workers, Logger: c.logger})
+		device, v.Folder, v.Snapshot.Time.Local().Format("2006-01-02 15:04:05"), *to)
+	sum, err := v.Restore(ctx, restore.Options{To: *to, Paths: fs.Args()[1:], Conflict: policy, Workers: *workers, Logger: s.Logger()})
 	if sum != nil {
 		printRestoreSummary(env.Stdout, sum)
 	}
 	if err != nil {
-		return c.fail(err)
+		return c.fail(s, err)
 	}
 	if len(sum.Failed) > 0 || len(sum.Refused) > 0 {
 		return 1
@@ -108,23 +94,23 @@ Flags:`)
 	return 0
 }
 
-func listFolders(ctx context.Context, w io.Writer, c *connection) error {
-	devices, err := account.ListDevices(c.client)
+func listFolders(ctx context.Context, w io.Writer, s *session.Session) error {
+	devices, err := account.ListDevices(s.Client)
 	if err != nil {
 		return fmt.Errorf("listing the computers on this account: %w", err)
 	}
 	for _, d := range devices {
-		folders, err := restore.Folders(ctx, c.client, d)
+		folders, err := restore.Folders(ctx, s.Client, d)
 		if err != nil || len(folders) == 0 {
 			continue
 		}
 		mark := ""
-		if d == c.device {
+		if d == s.Account.Device {
 			mark = " (this computer)"
 		}
 		fmt.Fprintf(w, "%s%s\n", d, mark)
 		for _, f := range folders {
-			snaps, err := restore.Snapshots(ctx, c.client, d, f)
+			snaps, err := restore.Snapshots(ctx, s.Client, d, f)
 			if err != nil || len(snaps) == 0 {
 				continue
 			}
@@ -194,45 +180,37 @@ func parseMoment(s string, now time.Time) (time.Time, error) {
 }
 
 func runVerify(ctx context.Context, env Env, args []string) int {
-	fs := flag.NewFlagSet("kumo verify", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	var conn connFlags
-	conn.register(fs, "verify the built-in demo server's backups")
+	c := newCmd(env, "kumo verify", "Usage: kumo verify [--at TIME] [--sample N | --all] FOLDER [PATH...]\n\n"+
+		"Checks that the server holds every file of the backup: the size of each from\n"+
+		"folder listings, and the SHA-256 of the files it downloads.")
+	fs := c.fs
+	c.connect("verify the built-in demo server's backups")
 	at := fs.String("at", "latest", "moment whose backup to check")
 	sample := fs.Int("sample", 20, "download this many files, chosen at random, and check their SHA-256")
 	all := fs.Bool("all", false, "download every file and check its SHA-256")
 	workers := fs.Int("workers", 4, "parallel checks")
-	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "Usage: kumo verify [--at TIME] [--sample N | --all] FOLDER [PATH...]\n\nChecks that the server holds every file of the backup: the size of each from\nfolder listings, and the SHA-256 of the files it downloads.\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	moment, err := parseMoment(*at, time.Now())
-	if err != nil || fs.NArg() == 0 {
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "kumo verify: %v\n", err)
-		} else {
-			fs.Usage()
-		}
-		return 2
-	}
-	c, code := conn.open(env, fs, "kumo verify", *workers, 0)
-	if c == nil {
+	if code, ok := c.parse(args); !ok {
 		return code
 	}
-	defer c.close()
-	v, err := restore.Open(ctx, c.client, c.device, fs.Arg(0), moment)
+	moment, err := parseMoment(*at, c.now())
 	if err != nil {
-		return c.fail(err)
+		return c.errorf(2, "%v", err)
+	}
+	if fs.NArg() == 0 {
+		return c.usageError()
+	}
+	s, _, code := c.open()
+	if s == nil {
+		return code
+	}
+	defer s.Close()
+	v, err := restore.Open(ctx, s.Client, s.Account.Device, fs.Arg(0), moment)
+	if err != nil {
+		return c.fail(s, err)
 	}
 	rep, err := v.Verify(ctx, restore.VerifyOptions{Paths: fs.Args()[1:], Sample: *sample, All: *all, Workers: *workers})
 	if err != nil {
-		return c.fail(err)
+		return c.fail(s, err)
 	}
 	fmt.Fprintf(env.Stdout, "Checked %d files (%s) of %s/%s as of %s: %d with the right size, %d downloaded with the right SHA-256, in %.1fs\n",
 		rep.Files, human.Bytes(rep.Bytes), v.Device, v.Folder, v.Snapshot.Time.Local().Format("2006-01-02 15:04:05"),

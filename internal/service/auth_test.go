@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/emulator"
 	"github.com/kumo-backup/kumo/internal/service"
 	"github.com/kumo-backup/kumo/internal/testenv"
@@ -48,8 +47,9 @@ func TestPasswordChangedMidBackupPausesAndAsksOnce(t *testing.T) {
 	}
 	defer svc.Close()
 	ctx := context.Background()
-	a := account.Account{Service: account.InfiniCLOUD, URL: e.DAVURL("backup"), User: e.User, Device: "laptop"}
-	if err := svc.SignIn(ctx, a, account.Secrets{Password: e.AppsPassword}, false); err != nil {
+	login := service.Login{Service: service.InfiniCLOUD, URL: e.DAVURL("backup"), Area: service.AreaBackup, User: e.User, Device: "laptop",
+		Password: e.AppsPassword}
+	if err := svc.SignIn(ctx, login, false); err != nil {
 		t.Fatal(err)
 	}
 	src := filepath.Join(t.TempDir(), "Documents")

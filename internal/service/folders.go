@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -14,15 +13,18 @@ import (
 
 	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/backup"
+	"github.com/kumo-backup/kumo/backup/format"
+	"github.com/kumo-backup/kumo/internal/session"
 	"github.com/kumo-backup/kumo/transport"
+	"github.com/kumo-backup/kumo/watcher"
 )
 
-// folderRun is one chosen folder's engine, watching.
-type folderRun struct {
-	path   string
-	engine *backup.Engine
-	cancel context.CancelFunc
-	done   chan struct{}
+// Folder is a chosen folder and its exclude patterns.
+type Folder = account.Folder
+
+// folderState is what one chosen folder's engine last said.
+type folderState struct {
+	path string
 
 	mu       sync.Mutex
 	progress backup.Progress
@@ -31,27 +33,17 @@ type folderRun struct {
 	failed   []backup.FileError
 }
 
-func (r *folderRun) stop() {
-	r.cancel()
-	<-r.done
-	r.engine.Close()
-}
-
-func (r *folderRun) snapshot() (backup.Progress, bool, *Problem, []backup.FileError) {
+func (r *folderState) snapshot() (backup.Progress, bool, *Problem, []backup.FileError) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.progress, r.busy, r.problem, r.failed
 }
 
-// startFolderLocked starts watching f; a folder that cannot start says why.
-func (s *Service) startFolderLocked(f account.Folder) {
-	if s.client == nil {
-		return
-	}
-	set := s.cfg.Settings.WithDefaults()
-	r := &folderRun{path: f.Path, done: make(chan struct{})}
-	eng, err := backup.New(s.client, backup.Options{Root: f.Path, Device: s.deviceLocked(), Workers: set.Workers, Index: s.ix,
-		Filter: Filter(f.Excludes), Logger: s.log, Retention: retention(set),
+// hooks connect a folder's engine to the Status. The runner calls it from
+// Start, so under s.mu.
+func (s *Service) hooks(f account.Folder) session.Hooks {
+	r := s.folders[f.Path]
+	return session.Hooks{
 		OnProgress: func(p backup.Progress) {
 			r.mu.Lock()
 			r.progress, r.busy = p, !p.Done
@@ -62,28 +54,22 @@ func (s *Service) startFolderLocked(f account.Folder) {
 			s.mu.Lock()
 			s.noteRecentLocked(filepath.Join(filepath.Base(f.Path), filepath.FromSlash(rel)))
 			s.mu.Unlock()
-		}})
-	if err != nil {
-		close(r.done)
-		s.problems = append(s.problems, Problem{Folder: f.Path, Message: err.Error()})
+		},
+		OnPass: func(sum *backup.Summary, err error) { s.passDone(r, sum, err) },
+		OnNote: func(note string) { s.log.Info(note, "folder", f.Path) },
+	}
+}
+
+// startFolderLocked starts watching f; a folder that cannot start says why.
+func (s *Service) startFolderLocked(f account.Folder) {
+	if s.runner == nil {
 		return
 	}
-	r.engine = eng
-	if s.paused {
-		eng.Pause()
+	s.folders[f.Path] = &folderState{path: f.Path}
+	if err := s.runner.Start(f); err != nil {
+		delete(s.folders, f.Path)
+		s.problems = append(s.problems, Problem{Folder: f.Path, Message: s.explain(err)})
 	}
-	ctx, cancel := context.WithCancel(s.ctx)
-	r.cancel = cancel
-	s.folders[f.Path] = r
-	go func() {
-		defer close(r.done)
-		err := eng.Watch(ctx, backup.WatchOptions{Quiet: time.Duration(set.QuietSeconds) * time.Second,
-			OnPass: func(sum *backup.Summary, err error) { s.passDone(r, sum, err) },
-			OnNote: func(note string) { s.log.Info(note, "folder", f.Path) }})
-		if err != nil && ctx.Err() == nil {
-			s.passDone(r, nil, err)
-		}
-	}()
 }
 
 // noteRecentLocked remembers the last files sent, newest first.
@@ -97,15 +83,9 @@ func (s *Service) noteRecentLocked(p string) {
 	}
 }
 
-func retention(set account.Settings) backup.Retention {
-	r := backup.DefaultRetention
-	r.Daily = time.Duration(set.KeepDailyDays) * 24 * time.Hour
-	return r
-}
-
 // passDone records a pass's outcome: the files done, and what went wrong
 // in words, with a notification for what a person must act on.
-func (s *Service) passDone(r *folderRun, sum *backup.Summary, err error) {
+func (s *Service) passDone(r *folderState, sum *backup.Summary, err error) {
 	var problem *Problem
 	if err != nil {
 		problem = &Problem{Folder: r.path, Message: s.explain(err)}
@@ -138,32 +118,6 @@ func (s *Service) passDone(r *folderRun, sum *backup.Summary, err error) {
 	s.changed()
 }
 
-// explain turns an engine error into a sentence that says what to do.
-func (s *Service) explain(err error) string {
-	s.mu.Lock()
-	client := s.client
-	s.mu.Unlock()
-	msg := err.Error()
-	if client != nil {
-		msg = client.Redact(msg)
-	}
-	switch {
-	case transport.Classify(err) == transport.ClassAuth:
-		return "The server refused the password: the Apps Password was reissued, or Apps Connection was turned off on My Page. " +
-			"Enter the new Apps Password (Kumo asks for it); backing up resumes where it stopped."
-	case transport.Classify(err) == transport.ClassQuota:
-		return "Your InfiniCLOUD storage is full, so backing up is paused. Free some space or upgrade the plan; Kumo notices and continues by itself."
-	case errors.Is(err, backup.ErrFolderMissing):
-		return "The folder is not there (is its drive connected?). Its backups are kept; Kumo continues when it is back."
-	case errors.Is(err, backup.ErrFolderUnmounted):
-		return "The folder is empty and no longer on its drive: the drive is probably not connected. Nothing is marked deleted; " +
-			"Kumo continues when the drive is back. To bring the files back instead, use Restore."
-	case transport.Classify(err) == transport.ClassRetry:
-		return "Cannot reach the server right now (" + msg + "). Kumo tries again by itself in a little while, or choose Retry."
-	}
-	return msg
-}
-
 // AddFolder chooses a folder to back up and starts watching it.
 func (s *Service) AddFolder(path string, excludes []string) error {
 	abs, err := filepath.Abs(path)
@@ -174,7 +128,7 @@ func (s *Service) AddFolder(path string, excludes []string) error {
 	if err != nil || !st.IsDir() {
 		return fmt.Errorf("%s is not a folder that can be read", abs)
 	}
-	if _, err := backup.RemoteFolder("x", abs); err != nil {
+	if _, err := format.RemoteFolder("x", abs); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -211,7 +165,7 @@ func startsDotDot(rel string) bool {
 // RemoveFolder stops backing up a folder; what is on the server stays.
 func (s *Service) RemoveFolder(path string) error {
 	s.mu.Lock()
-	i, r, err := s.detachLocked(path)
+	i, runner, err := s.detachLocked(path)
 	if err != nil {
 		s.mu.Unlock()
 		return err
@@ -219,8 +173,8 @@ func (s *Service) RemoveFolder(path string) error {
 	s.cfg.Folders = slices.Delete(s.cfg.Folders, i, i+1)
 	err = s.saveLocked()
 	s.mu.Unlock()
-	if r != nil {
-		r.stop()
+	if runner != nil {
+		runner.Stop(path)
 	}
 	s.changed()
 	return err
@@ -229,7 +183,7 @@ func (s *Service) RemoveFolder(path string) error {
 // SetExcludes changes a folder's exclude patterns and rescans it.
 func (s *Service) SetExcludes(path string, excludes []string) error {
 	s.mu.Lock()
-	i, r, err := s.detachLocked(path)
+	i, runner, err := s.detachLocked(path)
 	if err != nil {
 		s.mu.Unlock()
 		return err
@@ -238,8 +192,8 @@ func (s *Service) SetExcludes(path string, excludes []string) error {
 	f := s.cfg.Folders[i]
 	err = s.saveLocked()
 	s.mu.Unlock()
-	if r != nil {
-		r.stop()
+	if runner != nil {
+		runner.Stop(path)
 	}
 	s.mu.Lock()
 	s.startFolderLocked(f)
@@ -247,21 +201,20 @@ func (s *Service) SetExcludes(path string, excludes []string) error {
 	return err
 }
 
-// detachLocked finds a chosen folder and takes its running engine out of
-// the service, for the caller to stop once the lock is released.
-func (s *Service) detachLocked(path string) (int, *folderRun, error) {
+// detachLocked finds a chosen folder and takes its state out of the
+// service; the caller stops its engine once the lock is released.
+func (s *Service) detachLocked(path string) (int, *session.Runner, error) {
 	i := slices.IndexFunc(s.cfg.Folders, func(f account.Folder) bool { return f.Path == path })
 	if i < 0 {
 		return -1, nil, fmt.Errorf("%s is not backed up", path)
 	}
-	r := s.folders[path]
 	delete(s.folders, path)
-	return i, r, nil
+	return i, s.runner, nil
 }
 
 // Estimate counts what a folder would send on its first backup.
 func Estimate(ctx context.Context, path string, excludes []string) (files int64, bytes int64, err error) {
-	filter := Filter(excludes)
+	filter := watcher.NewFilter(excludes...)
 	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return nil // unreadable parts are reported by the backup itself
@@ -295,7 +248,9 @@ func (s *Service) BackUpNow() {
 		r.mu.Lock()
 		r.problem = nil
 		r.mu.Unlock()
-		r.engine.Rescan()
+	}
+	if s.runner != nil {
+		s.runner.Rescan()
 	}
 	s.changedLocked()
 }
@@ -310,17 +265,17 @@ func (s *Service) setPaused(p bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.paused = p
-	for _, r := range s.folders {
+	if s.runner != nil {
 		if p {
-			r.engine.Pause()
+			s.runner.Pause()
 		} else {
-			r.engine.Resume()
+			s.runner.Resume()
 		}
 	}
 	s.changedLocked()
 }
 
-// folderPaths lists the chosen folders, sorted.
+// folderPathsLocked lists the chosen folders, sorted.
 func (s *Service) folderPathsLocked() []string {
 	out := make([]string, 0, len(s.cfg.Folders))
 	for _, f := range s.cfg.Folders {

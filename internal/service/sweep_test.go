@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/emulator"
 	"github.com/kumo-backup/kumo/internal/paths"
 	"github.com/kumo-backup/kumo/internal/service"
@@ -47,8 +46,9 @@ func TestSecretsAppearInNoFileAndNoLogLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	a := account.Account{Service: account.InfiniCLOUD, URL: e.DAVURL("backup"), User: e.User, Device: "desk", HasAPIKey: true}
-	if err := svc.SignIn(ctx, a, account.Secrets{Password: e.AppsPassword, APIKey: e.APIKey}, false); err != nil {
+	login := service.Login{Service: service.InfiniCLOUD, URL: e.DAVURL("backup"), Area: service.AreaBackup, User: e.User, Device: "desk",
+		Password: e.AppsPassword, APIKey: e.APIKey}
+	if err := svc.SignIn(ctx, login, false); err != nil {
 		t.Fatal(err)
 	}
 	src := filepath.Join(home, "Documents")

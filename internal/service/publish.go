@@ -6,9 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/internal/human"
-	"github.com/kumo-backup/kumo/transport"
 )
 
 // changed publishes a new Status.
@@ -79,7 +77,7 @@ func (s *Service) statusLocked() Status {
 			st.Problems = append(st.Problems, *problem)
 		}
 		for _, f := range failed {
-			st.Problems = append(st.Problems, Problem{Folder: path, Path: f.Path, Message: s.redact(f.Err.Error())})
+			st.Problems = append(st.Problems, Problem{Folder: path, Path: f.Path, Message: s.redactLocked(f.Err.Error())})
 		}
 	}
 	st.Recent = slices.Clone(s.recent)
@@ -106,24 +104,22 @@ func (s *Service) statusLocked() Status {
 	return st
 }
 
-func (s *Service) redact(msg string) string {
-	if s.client != nil {
-		return s.client.Redact(msg)
+func (s *Service) redactLocked(msg string) string {
+	if s.sess != nil {
+		return s.sess.Client.Redact(msg)
 	}
 	return msg
 }
 
-// refreshQuota reads the account's usage (cached five minutes by the server side of account).
+// refreshQuota reads the account's usage after a change.
 func (s *Service) refreshQuota() {
-	s.mu.Lock()
-	client, ctx := s.client, s.ctx
-	s.mu.Unlock()
-	if client == nil {
+	sess := s.sessSnap.Load()
+	if sess == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(s.life, 30*time.Second)
 	defer cancel()
-	q, err := client.Quota(ctx)
+	q, err := sess.Client.Quota(ctx)
 	if err != nil || !q.Known {
 		return
 	}
@@ -131,70 +127,4 @@ func (s *Service) refreshQuota() {
 	s.quota = fmt.Sprintf("%s of %s used", human.Bytes(q.Used), human.Bytes(q.Used+q.Available))
 	s.changedLocked()
 	s.mu.Unlock()
-}
-
-// UpdateSettings saves new settings and restarts the engines with them.
-func (s *Service) UpdateSettings(set account.Settings) error {
-	s.mu.Lock()
-	s.cfg.Settings = set
-	err := s.saveLocked()
-	running := s.client != nil
-	s.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	if running {
-		s.stop()
-		return s.Start()
-	}
-	return nil
-}
-
-// RenameDevice renames this computer on the server; its backups move with it.
-func (s *Service) RenameDevice(ctx context.Context, name string) error {
-	s.mu.Lock()
-	if s.cfg.Account == nil || s.client == nil {
-		s.mu.Unlock()
-		return fmt.Errorf("sign in to an account first")
-	}
-	a := *s.cfg.Account
-	client := s.client
-	opts := s.accountOptions()
-	s.mu.Unlock()
-	s.stop()
-	err := account.RenameDevice(ctx, client, a, name, opts)
-	if err == nil {
-		s.mu.Lock()
-		s.cfg.Account.Device = name
-		err = s.saveLocked()
-		s.mu.Unlock()
-	}
-	if serr := s.Start(); err == nil {
-		err = serr
-	}
-	return err
-}
-
-// SetAPIKey keeps an InfiniCLOUD API key in the keyring, for exact usage figures.
-func (s *Service) SetAPIKey(key string) error {
-	if err := transport.ValidateAPIKey(key); err != nil {
-		return err
-	}
-	s.redactor.Add("", key)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cfg.Account == nil {
-		return fmt.Errorf("sign in to an InfiniCLOUD account first")
-	}
-	sec := s.secrets
-	sec.APIKey = key
-	a := *s.cfg.Account
-	a.HasAPIKey = true
-	if !s.opts.NoKeyring {
-		if err := account.SaveSecrets(a, sec); err != nil {
-			return fmt.Errorf("cannot keep the API key in the system keyring: %w", err)
-		}
-	}
-	s.secrets, s.cfg.Account = sec, &a
-	return s.saveLocked()
 }

@@ -1,4 +1,4 @@
-package backup
+package format
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ func gz(s string) []byte {
 // A catalog from a hostile or damaged server is refused with a reason or
 // read; what is read writes back to the same entries.
 func FuzzDecodeCatalog(f *testing.F) {
-	good, _ := encodeCatalog(CatalogHeader{Kumo: 1, Device: "laptop", Folder: "Docs", Time: "20260302T090000.000Z"},
+	good, _ := EncodeCatalog(CatalogHeader{Kumo: 1, Device: "laptop", Folder: "Docs", Time: "20260302T090000.000Z"},
 		[]CatalogEntry{{Path: "a.txt", Size: 3, MTime: 1, Mode: 0o644, SHA256: "ab", Since: "20260302T090000.000Z"},
 			{Path: "l", Link: "a.txt", Since: "20260302T090000.000Z"}})
 	f.Add(good)
@@ -31,7 +31,7 @@ func FuzzDecodeCatalog(f *testing.F) {
 		if err != nil {
 			return
 		}
-		again, err := encodeCatalog(h, append([]CatalogEntry(nil), entries...))
+		again, err := EncodeCatalog(h, append([]CatalogEntry(nil), entries...))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -40,7 +40,7 @@ func FuzzDecodeCatalog(f *testing.F) {
 			t.Fatalf("a catalog read back differently: %v", err)
 		}
 		sorted := append([]CatalogEntry(nil), entries...)
-		encodeCatalog(h, sorted) // sorts in place
+		EncodeCatalog(h, sorted) // sorts in place
 		if len(sorted) > 0 && !reflect.DeepEqual(sorted, entries2) {
 			t.Fatalf("entries changed on the way back")
 		}

@@ -1,0 +1,116 @@
+package problem
+
+// English is the table every other language is checked against.
+var English = Table{Language: "en", Sep: " ", Entries: map[Kind]Entry{
+	WrongPassword: {
+		Says: "InfiniCLOUD did not accept Connection ID \"{user}\" with this password.",
+		Do: "Use the Apps Password shown on My Page → Apps Connection, not your login password, and check that Apps Connection is turned on there " +
+			"(accounts registered after June 2021 start with it off). If you reissued the Apps Password a moment ago, " +
+			"wait a few minutes: the service takes a while to accept a new one.",
+	},
+	WrongPasswordWebDAV: {Says: "{host} did not accept user \"{user}\" with this password:", Do: "check both and try again."},
+	RESTWrongPassword:   {Says: "InfiniCLOUD's REST API did not accept Connection ID \"{user}\" with this password."},
+	AppsConnectionOff: {
+		Says: "Your password is right, but Apps Connection is off for this account, so WebDAV refuses it.",
+		Do: "On InfiniCLOUD's My Page, open Apps Connection, turn it on, and sign in here with the Apps Password it shows. " +
+			"(Accounts registered after June 2021 start with it off.)",
+	},
+	HostNotFound: {
+		Says: "Kumo cannot find the server {host}:",
+		Do:   "check the WebDAV Connection URL for typos (it looks like https://NODE.teracloud.jp/dav/) and that this computer is online.",
+	},
+	Offline: {
+		Says: "Kumo cannot reach {host}: this computer seems to be offline, or the server is not answering.",
+		Do:   "Check the internet connection and try again.",
+	},
+	TLSExpired: {
+		Says: "The security certificate of {host} expired on {date}, so Kumo will not send your password to it.",
+		Do:   "If this computer's date is right, the server has to renew its certificate: try again later.",
+	},
+	TLSWrongHost: {
+		Says: "The security certificate presented by {host} belongs to another server, so Kumo will not send your password:",
+		Do:   "check the address for typos; if it is right, someone may be intercepting the connection.",
+	},
+	TLSUntrusted: {
+		Says: "The security certificate of {host} is not from an authority this computer trusts, so Kumo will not send your password.",
+		Do:   "For a self-hosted server, give its certificate authority with --ca-file.",
+	},
+	TLSPin: {
+		Says: "The server's certificate is not the one this account was set up with:",
+		Do:   "someone may be intercepting the connection, or the server's certificate changed.",
+	},
+	TLSOld: {
+		Says: "{host} only offers old encryption (below TLS 1.2), so Kumo will not send your password to it.",
+		Do:   "Check the address; a self-hosted server needs TLS 1.2 or newer turned on.",
+	},
+	PlainHTTP: {
+		Says: "Refusing plain http:// to {host}: it would send your password unencrypted;",
+		Do:   "use the https:// address.",
+	},
+	BadAddress: {Says: "{reason}"},
+	DigestOnly: {
+		Says: "The server asks for Digest authentication, which InfiniCLOUD does not use:",
+		Do:   "check the WebDAV Connection URL (it looks like https://NODE.teracloud.jp/dav/).",
+	},
+	BadListing: {
+		Says: "The server's answer to a folder listing is not valid WebDAV (empty or malformed XML):",
+		Do:   "the address may point to a web page instead of a WebDAV folder, or the server had a fault: try again later.",
+	},
+	AreaMissing:  {Says: "The folder {url} does not exist on {host}:", Do: "check the address (InfiniCLOUD offers /dav/ and /backup/)."},
+	AreaRefused:  {Says: "The server refused access to {url} ({code}):", Do: "check the address."},
+	AreaReadOnly: {Says: "Kumo can read {url} but may not write to it (the server answered {code}):", Do: "choose a folder you can write to, or ask the server's administrator."},
+	QuotaFull:    {Says: "Your storage is full{used}:", Do: "delete files or upgrade your plan on My Page, then try again."},
+	APIKey: {
+		Says: "InfiniCLOUD refused the API key:",
+		Do:   "check it on the developer page (32 characters, 0-9 and A-F), or remove it from Kumo's settings.",
+	},
+	DeviceTaken: {
+		Says: "Another computer already backs up as \"{device}\" on this account:",
+		Do:   "choose a different device name, or, if that computer was this one before a reinstall, choose to continue its backups.",
+	},
+	DeviceNameTaken: {Says: "A device named \"{device}\" already exists on this account:", Do: "choose another name."},
+	ServerStatus:    {Says: "{host} answered {code} {status} to Kumo's check:", Do: "try again later; if it persists, check the address."},
+	CheckFailed:     {Says: "The check of {host} failed: {cause}"},
+	KeyringUnavailable: {
+		Says:  "The account works, but the password could not be kept in the system keyring ({cause}):",
+		Do:    "unlock or install a keyring (GNOME Keyring, KWallet) and sign in again.",
+		DoCLI: "unlock or install a keyring (GNOME Keyring, KWallet), or give the password with KUMO_PASSWORD or --password-file.",
+	},
+	NotSignedIn: {
+		Says:  "Not signed in:",
+		Do:    "sign in to an account first.",
+		DoCLI: "run `kumo login` first (or try `kumo backup --demo FOLDER`).",
+	},
+	CannotStartDemo: {Says: "Cannot start the demo server: {cause}"},
+	PasswordRefused: {
+		Says:  "The server refused the password: the Apps Password was reissued, or Apps Connection was turned off on My Page.",
+		Do:    "Enter the new Apps Password (Kumo asks for it); backing up resumes where it stopped.",
+		DoCLI: "To go on, run `kumo login` with the new Apps Password, then start again. Nothing was lost.",
+	},
+	QuotaFullPaused: {
+		Says:  "Your InfiniCLOUD storage is full, so backing up is paused.",
+		Do:    "Free some space or upgrade the plan; Kumo notices and continues by itself.",
+		DoCLI: "Free some space or upgrade the plan on My Page, then back up again.",
+	},
+	NoSecureConnection: {
+		Says: "Kumo cannot connect securely to the server ({cause}), so it does not send your password.",
+		Do:   "Check the address, and that this computer's date and time are right.",
+	},
+	FolderMissing: {
+		Says:  "The folder is not there (is its drive connected?).",
+		Do:    "Its backups are kept; Kumo continues when it is back.",
+		DoCLI: "Its backups on the server are left as they are; connect the drive and back up again.",
+	},
+	FolderUnmounted: {
+		Says: "The folder is empty and no longer on its drive: the drive is probably not connected.",
+		Do: "Nothing is marked deleted; Kumo continues when the drive is back. " +
+			"To bring the files back instead, use Restore.",
+		DoCLI: "Nothing is marked deleted; connect the drive and back up again, or bring the files back with `kumo restore`.",
+	},
+	ServerUnreachable: {
+		Says:  "Cannot reach the server right now ({cause}).",
+		Do:    "Kumo tries again by itself in a little while, or choose Retry.",
+		DoCLI: "Check the connection and back up again; what was sent is kept.",
+	},
+	Other: {Says: "{cause}"},
+}}

@@ -1,0 +1,66 @@
+package ui
+
+import (
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/kumo-backup/kumo/internal/service"
+)
+
+// momentStep chooses one of the moments that have a backup, newest first.
+type momentStep struct {
+	w      *restoreWizard
+	list   *widget.List
+	snaps  []service.Snapshot // oldest first, as the service gives them
+	chosen int
+	device string
+	folder string
+}
+
+func newMomentStep(w *restoreWizard) *momentStep {
+	m := &momentStep{w: w}
+	m.list = widget.NewList(func() int { return len(m.snaps) },
+		func() fyne.CanvasObject { return widget.NewLabel("2026-01-01 00:00:00 (latest)") },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			label := m.snaps[len(m.snaps)-1-i].Time.Local().Format("Mon 2 Jan 2006 15:04:05")
+			if i == 0 {
+				label += " (latest)"
+			}
+			o.(*widget.Label).SetText(label)
+		})
+	m.list.OnSelected = func(i widget.ListItemID) { m.chosen = len(m.snaps) - 1 - i }
+	return m
+}
+
+func (m *momentStep) frame() (string, string, bool) {
+	return "2. As of when? These are the moments that have a backup.", "Next", true
+}
+
+func (m *momentStep) content() fyne.CanvasObject { return m.list }
+
+func (m *momentStep) forward() {
+	m.w.sel.load(m.device, m.folder, m.snaps[m.chosen])
+}
+
+// load reads the moments of a folder, then shows them.
+func (m *momentStep) load(device, folder string) {
+	svc, ctx := m.w.app.svc, m.w.ctx
+	m.w.say("Reading the list of backups…")
+	background(func() ([]service.Snapshot, error) { return svc.Snapshots(ctx, device, folder) },
+		func(snaps []service.Snapshot, err error) {
+			if err != nil || len(snaps) == 0 {
+				msg := "none was found"
+				if err != nil {
+					msg = service.Sentence(err)
+				}
+				m.w.say(fmt.Sprintf("No backup of %s was found: %s", folder, msg))
+				return
+			}
+			m.device, m.folder, m.snaps, m.chosen = device, folder, snaps, len(snaps)-1
+			m.w.show(stepMoment)
+			m.list.Refresh()
+			m.list.Select(0)
+		})
+}

@@ -1,0 +1,99 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/kumo-backup/kumo/internal/human"
+	"github.com/kumo-backup/kumo/internal/service"
+)
+
+// runStep restores, with progress and Cancel.
+type runStep struct {
+	w       *restoreWizard
+	bar     *widget.ProgressBar
+	current *widget.Label
+	cancel  context.CancelFunc
+}
+
+func newRunStep(w *restoreWizard) *runStep {
+	return &runStep{w: w, bar: widget.NewProgressBar(), current: widget.NewLabel("")}
+}
+
+func (r *runStep) frame() (string, string, bool) { return "Restoring…", "Cancel", false }
+
+func (r *runStep) content() fyne.CanvasObject { return container.NewVBox(r.bar, r.current) }
+
+// forward is Cancel: the file being written is removed.
+func (r *runStep) forward() {
+	if r.cancel != nil {
+		r.cancel()
+		r.w.say("Cancelling: the file being written is removed…")
+	}
+}
+
+func (r *runStep) start(opts service.RestoreOptions) {
+	opts.OnProgress = func(p service.RestoreStatus) {
+		onUI(func() {
+			if p.Bytes > 0 {
+				r.bar.SetValue(float64(p.BytesDone) / float64(p.Bytes))
+			}
+			r.current.SetText(fmt.Sprintf("%d of %d files · %s", p.FilesDone, p.Files, p.Current))
+		})
+	}
+	ctx, cancel := context.WithCancel(r.w.ctx)
+	r.cancel = cancel
+	r.w.show(stepRun)
+	svc, view := r.w.app.svc, r.w.sel.view
+	background(func() (*service.RestoreSummary, error) { return svc.Restore(ctx, view, opts) },
+		func(sum *service.RestoreSummary, err error) {
+			cancel()
+			r.cancel = nil
+			r.w.done.summary = sum
+			r.w.show(stepDone)
+			if err != nil {
+				r.w.say(service.Sentence(err))
+			}
+		})
+}
+
+// summaryStep says what the restore did, file by file where it matters.
+type summaryStep struct {
+	w       *restoreWizard
+	summary *service.RestoreSummary
+}
+
+func newSummaryStep(w *restoreWizard) *summaryStep { return &summaryStep{w: w} }
+
+func (s *summaryStep) frame() (string, string, bool) { return "Done", "Close", false }
+
+func (s *summaryStep) forward() { s.w.win.Close() }
+
+func (s *summaryStep) content() fyne.CanvasObject {
+	sum := s.summary
+	if sum == nil {
+		return widget.NewLabel("Nothing was restored.")
+	}
+	head := widget.NewLabelWithStyle(fmt.Sprintf("Restored %d files (%s) into %s. %d were already there. %d skipped, %d failed.",
+		sum.Restored, human.Bytes(sum.Bytes), sum.To, sum.Unchanged, len(sum.Skipped), len(sum.Failed)+len(sum.Refused)),
+		fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	head.Wrapping = fyne.TextWrapWord
+	var lines []string
+	for _, n := range sum.Renamed {
+		lines = append(lines, "Kept both: "+n.Path+": "+n.Reason)
+	}
+	for _, n := range sum.Skipped {
+		lines = append(lines, "Skipped: "+n.Path+": "+n.Reason)
+	}
+	for _, n := range append(sum.Failed, sum.Refused...) {
+		lines = append(lines, "Failed: "+n.Path+": "+n.Reason)
+	}
+	details := widget.NewLabel(strings.Join(lines, "\n"))
+	details.Wrapping = fyne.TextWrapWord
+	return container.NewBorder(head, nil, nil, nil, container.NewVScroll(details))
+}
