@@ -38,7 +38,7 @@ type Account struct {
 	URL     string  `json:"url"` // the area's WebDAV URL, ending in /
 	User    string  `json:"user"`
 	Device  string  `json:"device"`
-	// HasAPIKey records that an API key is stored in the keyring.
+	// HasAPIKey records that the user's own API key is stored in the keyring.
 	HasAPIKey bool `json:"has_api_key,omitempty"`
 	// CAFile trusts a private certificate authority (self-hosted servers).
 	CAFile string `json:"ca_file,omitempty"`
@@ -58,29 +58,6 @@ func (a Account) KeyringID() string { return a.User + "@" + a.Host() }
 
 // apiKeyID names the account's API key entry.
 func (a Account) apiKeyID() string { return "api-key:" + a.KeyringID() }
-
-// Node is the InfiniCLOUD node (the first label of the host), or "".
-func (a Account) Node() string {
-	if a.Service != InfiniCLOUD {
-		return ""
-	}
-	host := a.Host()
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	node, _, _ := strings.Cut(host, ".")
-	return node
-}
-
-// RESTURL is where the account's REST API lives: the node's root.
-func (a Account) RESTURL() string {
-	u, err := url.Parse(a.URL)
-	if err != nil {
-		return ""
-	}
-	u.Path, u.RawPath = "/", ""
-	return u.String()
-}
 
 // InfiniCLOUDURL turns the WebDAV Connection URL from My Page ("Apps
 // Connection", e.g. https://NODE.teracloud.jp/dav/) into the URL of the

@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
-	"errors"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"path"
 	"strings"
 	"time"
@@ -20,9 +18,12 @@ import (
 
 // Status is what a successful check learned.
 type Status struct {
-	Quota       transport.Quota
-	QuotaSource string   // "REST API" or "WebDAV"
-	Devices     []string // device folders on the account, this one included
+	Quota       transport.Quota // Known false: the server does not say
+	QuotaSource string          // "REST API", "WebDAV" or "" when unknown
+	Devices     []string        // device folders on the account, this one included
+	// RESTProblem is why the REST API could not give the storage figures,
+	// when there is an API key; backing up works without it.
+	RESTProblem error
 }
 
 // Options are the connection settings that are not part of the account.
@@ -37,8 +38,17 @@ type Options struct {
 	Connections int
 	UploadLimit int64
 	UserAgent   string
+	// APIServers replace account.APIServers (the emulator's, for the demo).
+	APIServers []string
 	// Retry is the transport's default when zero; a check tries less hard.
 	Retry transport.RetryPolicy
+}
+
+func (o Options) logger() *slog.Logger {
+	if o.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return o.Logger
 }
 
 // checkRetry keeps a connection check short: a person is waiting for it.
@@ -94,16 +104,23 @@ func Check(ctx context.Context, a Account, s Secrets, opts Options) (*Status, er
 	}
 	defer c.Close()
 
-	st := &Status{QuotaSource: "WebDAV"}
+	st := &Status{}
+	// The PROPFIND proves the area exists and the credentials open it; its
+	// RFC 4331 figures are used only if the server has them (the real
+	// node answers 404 for both).
 	if st.Quota, err = c.Quota(ctx); err != nil {
 		return nil, explain(ctx, err, a, s, opts)
 	}
-	if a.HasAPIKey && s.APIKey != "" {
-		q, err := RESTQuota(ctx, a, s, opts)
-		if err != nil {
-			return nil, explain(ctx, err, a, s, opts)
+	if st.Quota.Known {
+		st.QuotaSource = "WebDAV"
+	}
+	if a.RESTKey(s) != "" {
+		if q, err := NodeStorage(ctx, a, s, opts); err != nil {
+			st.RESTProblem = err
+			opts.logger().Warn("the REST API gave no storage figures; going on with WebDAV alone", "err", err)
+		} else {
+			st.Quota, st.QuotaSource = q, "REST API"
 		}
-		st.Quota, st.QuotaSource = q, "REST API"
 	}
 	if st.Quota.Known && st.Quota.Available == 0 {
 		return nil, quotaFull(st.Quota, nil)
@@ -116,20 +133,6 @@ func Check(ctx context.Context, a Account, s Secrets, opts Options) (*Status, er
 	}
 	st.Devices, _ = ListDevices(c)
 	return st, nil
-}
-
-// RESTQuota reads usage from the REST API (GET /ba/user/ with the API key).
-func RESTQuota(ctx context.Context, a Account, s Secrets, opts Options) (transport.Quota, error) {
-	c, err := connect(a.RESTURL(), a, s, opts, &transport.APIKey{Key: s.APIKey})
-	if err != nil {
-		return transport.Quota{}, err
-	}
-	defer c.Close()
-	var u struct{ Quota, Used, Available int64 }
-	if err := c.GetJSON(ctx, "ba/user/", &u); err != nil {
-		return transport.Quota{}, err
-	}
-	return transport.Quota{Used: u.Used, Available: u.Available, Known: true}, nil
 }
 
 // probeWrite puts and removes a tiny file in the device folder.
@@ -153,20 +156,12 @@ func (a Account) Where(checking bool) problem.Where {
 // what only this account's service can: the REST API's refusals, and a
 // right password refused because Apps Connection is off.
 func explain(ctx context.Context, err error, a Account, s Secrets, opts Options) error {
-	var se *transport.StatusError
-	if errors.As(err, &se) && se.Path == "ba/user/" { // the REST API
-		switch se.Code {
-		case http.StatusUnauthorized:
-			return problem.New(problem.RESTWrongPassword, problem.Args{"user": a.User}, err)
-		case http.StatusBadRequest, http.StatusForbidden:
-			return problem.New(problem.APIKey, nil, err)
-		}
-	}
 	p := problem.Explain(err, a.Where(true))
-	// The REST API takes the login password whatever the WebDAV switch says:
-	// if it opens with this password, Apps Connection must be off.
-	if p.Kind == problem.WrongPassword && s.APIKey != "" {
-		if _, rerr := RESTQuota(ctx, a, s, opts); rerr == nil {
+	// The REST API takes the login password whatever the WebDAV switch says
+	// (Kumo's reading of the seeds, unconfirmed on the real service): if it
+	// opens with this password, Apps Connection must be off.
+	if key := a.RESTKey(s); p.Kind == problem.WrongPassword && key != "" {
+		if _, rerr := LookupUser(ctx, a.User, s, key, opts); rerr == nil {
 			return problem.New(problem.AppsConnectionOff, nil, err)
 		}
 	}

@@ -56,8 +56,10 @@ func TestCheckSucceeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !st.Quota.Known || st.Quota.Available != emulator.FreeQuota || st.QuotaSource != "WebDAV" {
-		t.Errorf("quota from WebDAV: %+v", st)
+	// Like the real node, the emulator has no RFC 4331 figures: without an
+	// API key the storage is unknown, never a made-up number.
+	if st.Quota.Known || st.QuotaSource != "" || st.RESTProblem != nil {
+		t.Errorf("storage without RFC 4331 and without a key: %+v", st)
 	}
 	if len(st.Devices) != 1 || st.Devices[0] != "laptop" {
 		t.Errorf("devices: %v", st.Devices)
@@ -67,6 +69,13 @@ func TestCheckSucceeds(t *testing.T) {
 	if err != nil || st.QuotaSource != "REST API" || st.Quota.Used+st.Quota.Available != emulator.FreeQuota {
 		t.Fatalf("quota from the REST API: %+v %v", st, err)
 	}
+
+	generic := testenv.StartEmulator(t, func(c *emulator.Config) { c.RFC4331 = true })
+	st, err = account.Check(context.Background(), emuAccount(generic), account.Secrets{Password: generic.AppsPassword},
+		account.Options{RootCAs: generic.Pool(), MachineID: "m1"})
+	if err != nil || !st.Quota.Known || st.Quota.Available != emulator.FreeQuota || st.QuotaSource != "WebDAV" {
+		t.Errorf("quota from WebDAV on a server with RFC 4331: %+v %v", st, err)
+	}
 }
 
 func TestCheckProblems(t *testing.T) {
@@ -75,7 +84,7 @@ func TestCheckProblems(t *testing.T) {
 		c.Accounts = append(c.Accounts, emulator.Account{User: "off", Password: "login-pw-off", AppsPassword: "apps-pw-off",
 			AppsConnection: false, Registered: legacy})
 	})
-	opts := account.Options{RootCAs: e.Pool()}
+	opts := account.Options{RootCAs: e.Pool(), DialContext: e.DialContext}
 
 	t.Run("wrong password", func(t *testing.T) {
 		wantProblem(t, emuAccount(e), account.Secrets{Password: "wrong-pw-123"}, opts,
@@ -122,10 +131,17 @@ func TestCheckProblems(t *testing.T) {
 		wantProblem(t, a, account.Secrets{Password: e.AppsPassword}, opts, problem.AreaMissing, "does not exist")
 	})
 	t.Run("api key refused", func(t *testing.T) {
+		// A REST failure never blocks signing in: WebDAV alone goes on,
+		// and the status says what is missing.
 		a := emuAccount(e)
 		a.HasAPIKey = true
-		wantProblem(t, a, account.Secrets{Password: e.AppsPassword, APIKey: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"}, opts,
-			problem.APIKey, "refused the API key")
+		st, err := account.Check(context.Background(), a, account.Secrets{Password: e.AppsPassword, APIKey: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"},
+			account.Options{RootCAs: e.Pool(), MachineID: "machine-1"})
+		var p *problem.Error
+		if err != nil || !errors.As(st.RESTProblem, &p) || p.Kind != problem.APIKey || !strings.Contains(p.Sentence(), "refused the API key") ||
+			!strings.Contains(p.Sentence(), "not shown on My Page") || st.Quota.Known {
+			t.Fatalf("a refused key: %+v %v", st, err)
+		}
 	})
 	t.Run("device of another computer", func(t *testing.T) {
 		a := emuAccount(e)
@@ -230,8 +246,8 @@ func TestInfiniCLOUDURL(t *testing.T) {
 		}
 	}
 	a := account.Account{Service: account.InfiniCLOUD, URL: "https://ogi.teracloud.jp/backup/"}
-	if a.Node() != "ogi" || a.RESTURL() != "https://ogi.teracloud.jp/" {
-		t.Errorf("node %q, REST %q", a.Node(), a.RESTURL())
+	if a.NodeURL() != "https://ogi.teracloud.jp/" {
+		t.Errorf("node %q", a.NodeURL())
 	}
 }
 

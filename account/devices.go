@@ -58,9 +58,13 @@ func claimDevice(ctx context.Context, c *transport.Client, a Account, opts Optio
 		}
 	}
 	m, _ := json.Marshal(markerFile{MachineID: opts.MachineID, Device: a.Device, Created: time.Now().UTC()})
-	return c.Put(ctx, path.Join(a.Device, deviceMarker), func() (io.ReadCloser, error) {
+	err = c.Put(ctx, path.Join(a.Device, deviceMarker), func() (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(m)), nil
 	}, int64(len(m)))
+	if err != nil {
+		return explain(ctx, err, a, Secrets{}, opts)
+	}
+	return nil
 }
 
 // RenameDevice moves this computer's device folder to a new name with one

@@ -103,8 +103,12 @@ func (r *run) upload(ctx context.Context, rel string) error {
 		}
 	}
 	if err != nil {
+		if full := r.refused(ctx, before.Size(), err); full != nil {
+			return full
+		}
 		return err
 	}
+	r.refusal.uploaded()
 	after, err := os.Lstat(local)
 	sent, sum := int64(0), landed
 	if landed != nil {

@@ -50,8 +50,11 @@ type Options struct {
 	IndexPath string          // the local index file; a throwaway one when empty
 	Index     *Index          // an index already open (shared by engines); wins over IndexPath
 	Retention Retention
-	Now       func() time.Time // time.Now when nil; tests inject a clock
-	Logger    *slog.Logger
+	// Storage says how full the account is (the REST API, RFC 4331); the
+	// remote's own Quota when nil.
+	Storage QuotaReader
+	Now     func() time.Time // time.Now when nil; tests inject a clock
+	Logger  *slog.Logger
 	// OnProgress receives snapshots while a pass runs, and a last one with Done.
 	OnProgress func(Progress)
 	// OnUploaded hears of each file the server confirmed, from the workers.
@@ -332,6 +335,7 @@ type run struct {
 	changed atomic.Int64
 	// failing counts files in a row that failed with a temporary error.
 	failing atomic.Int32
+	refusal refusals
 
 	mu      sync.Mutex
 	retries []string
@@ -369,6 +373,9 @@ func (r *run) finish(rel string, err error) {
 // fatal is the problem of an error that concerns every file, or nil for one
 // that concerns a single file.
 func fatal(err error) error {
+	if p, ok := problem.As(err); ok && p.Class() != transport.ClassFile && p.Class() != transport.ClassRetry {
+		return err // already a problem that concerns every file
+	}
 	switch transport.Classify(err) {
 	case transport.ClassAuth:
 		return problem.New(problem.PasswordRefused, nil, err)

@@ -36,6 +36,7 @@ type faultRig struct {
 	puts         atomic.Int64
 	client       *transport.Client
 	stallTimeout time.Duration
+	storage      backup.QuotaReader // how full the account is; the client's RFC 4331 when nil
 }
 
 func newFaultRig(t *testing.T, emu ...func(*emulator.Config)) *faultRig {
@@ -61,7 +62,7 @@ func (r *faultRig) engine(t *testing.T) *backup.Engine {
 		t.Fatal(err)
 	}
 	r.client = c
-	eng, err := backup.New(c, backup.Options{Root: r.src, Device: "pc", IndexPath: r.index, Workers: 4})
+	eng, err := backup.New(c, backup.Options{Root: r.src, Device: "pc", IndexPath: r.index, Workers: 4, Storage: r.storage})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +298,7 @@ func TestNetworkLossMidBackup(t *testing.T) {
 // A full account stops the backup with a sentence and no more uploads;
 // when space comes back, Kumo notices and finishes by itself.
 func TestQuotaFullPausesUntilSpaceReturns(t *testing.T) {
-	r := newFaultRig(t, func(c *emulator.Config) { c.Accounts[0].Quota = 2 << 20 })
+	r := newFaultRig(t, func(c *emulator.Config) { c.Accounts[0].Quota = 2 << 20; c.RFC4331 = true }) // a generic server with RFC 4331
 	out, stop := r.watch(t, backup.WatchOptions{SpacePoll: 100 * time.Millisecond, Quiet: 100 * time.Millisecond})
 	first := next(t, out, 30*time.Second)
 	if transport.Classify(first.err) != transport.ClassQuota || !strings.Contains(first.err.Error(), "the account is full") {

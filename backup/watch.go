@@ -237,12 +237,10 @@ func (h *holder) sleep(ctx context.Context, d time.Duration) {
 
 // waitForSpace asks for the quota now and then and returns when more is
 // free than when the account filled up (or on Resume).
+// A server that gives no figures is tried again after SpacePoll: the next
+// pass's uploads are then the question.
 func (h *holder) waitForSpace(ctx context.Context) {
-	q, ok := h.e.remote.(QuotaReader)
-	if !ok {
-		h.sleep(ctx, h.o.SpacePoll)
-		return
-	}
+	q := h.e.storage()
 	first, err := q.Quota(ctx)
 	for {
 		t := time.NewTimer(h.o.SpacePoll)

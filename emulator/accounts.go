@@ -26,6 +26,10 @@ type Account struct {
 	AppsConnection bool      `json:"apps_connection"` // the My Page switch
 	Registered     time.Time `json:"registered"`
 	Quota          int64     `json:"quota"` // bytes; 0 means the free plan's 20 GB
+	// Pending is a new account whose node is not ready: ba/user answers 202.
+	Pending bool `json:"pending,omitempty"`
+
+	reissued time.Time // when the Apps Password was last reissued
 }
 
 // FreeQuota is the free plan's storage.
@@ -37,12 +41,14 @@ func (a *Account) Legacy() bool { return a.Registered.Before(AppsConnectionCutof
 // acceptsBasic applies the documented rules for WebDAV BASIC auth. The REST
 // API also takes the login password: the seeds tie the apps-connection
 // switch to WebDAV access only.
-func (a *Account) acceptsBasic(password string) bool {
+// A reissued Apps Password opens nothing until delay has passed since the
+// reissue (the old one is invalid at once).
+func (a *Account) acceptsBasic(password string, now time.Time, delay time.Duration) bool {
 	if !a.AppsConnection {
 		return false // however correct the password
 	}
 	if a.AppsPassword != "" {
-		return equal(password, a.AppsPassword)
+		return equal(password, a.AppsPassword) && !now.Before(a.reissued.Add(delay))
 	}
 	return a.Legacy() && equal(password, a.Password)
 }

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/net/webdav"
 )
@@ -24,19 +25,27 @@ var Areas = []string{"dav", "backup"}
 type user struct {
 	mu    sync.Mutex
 	acct  Account
+	cfg   *Config
 	root  string // DataDir/<user>
 	tmp   string // uploads in progress, outside the areas
 	areas map[string]*webdav.Handler
-	used  int64
-	dirty bool // used must be recounted (after DELETE, MOVE or COPY)
-	onPut func(user, area, path string, size int64)
+	used  int64 // bytes of the files on disk
+	dirty bool  // used must be recounted (after DELETE, MOVE or COPY)
+	held  []heldBytes
 }
 
-func newUser(dataDir string, acct Account, onPut func(user, area, path string, size int64)) (*user, error) {
+// heldBytes are deleted or overwritten bytes a snapshot still holds: they
+// count as used until then.
+type heldBytes struct {
+	until time.Time
+	n     int64
+}
+
+func newUser(cfg *Config, acct Account) (*user, error) {
 	u := &user{
-		onPut: onPut,
+		cfg:   cfg,
 		acct:  acct,
-		root:  filepath.Join(dataDir, acct.User),
+		root:  filepath.Join(cfg.DataDir, acct.User),
 		areas: make(map[string]*webdav.Handler),
 		dirty: true,
 	}
@@ -49,11 +58,11 @@ func newUser(dataDir string, acct Account, onPut func(user, area, path string, s
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
-		u.areas[area] = &webdav.Handler{
-			Prefix:     "/" + area,
-			FileSystem: &propFS{Dir: webdav.Dir(dir), props: &propStore{}, quota: u.quota},
-			LockSystem: webdav.NewMemLS(),
+		fs := &propFS{Dir: webdav.Dir(dir), props: &propStore{}}
+		if cfg.RFC4331 {
+			fs.quota = u.quota
 		}
+		u.areas[area] = &webdav.Handler{Prefix: "/" + area, FileSystem: fs, LockSystem: webdav.NewMemLS()}
 	}
 	// Anything a crash left half-uploaded is not a file.
 	entries, _ := os.ReadDir(u.tmp)
@@ -70,8 +79,38 @@ func (u *user) limit() int64 {
 	return FreeQuota
 }
 
-// usage returns the bytes stored in all areas; the caller holds u.mu.
+// usage returns the bytes stored in all areas and those snapshots still
+// hold; the caller holds u.mu.
 func (u *user) usage() int64 {
+	return u.disk() + u.heldNow()
+}
+
+func (u *user) heldNow() int64 {
+	now := u.cfg.Now()
+	var n int64
+	kept := u.held[:0]
+	for _, h := range u.held {
+		if now.Before(h.until) {
+			kept = append(kept, h)
+			n += h.n
+		}
+	}
+	u.held = kept
+	return n
+}
+
+// hold keeps n freed bytes counted until the snapshot delay has passed.
+func (u *user) hold(n int64) {
+	if n <= 0 || u.cfg.SnapshotDelay <= 0 {
+		return
+	}
+	u.mu.Lock()
+	u.held = append(u.held, heldBytes{until: u.cfg.Now().Add(u.cfg.SnapshotDelay), n: n})
+	u.mu.Unlock()
+}
+
+// disk is the bytes of the files on disk; the caller holds u.mu.
+func (u *user) disk() int64 {
 	if u.dirty {
 		var total int64
 		for _, area := range Areas {
@@ -117,6 +156,20 @@ func (u *user) markDirty() {
 // serveDAV serves one WebDAV request in area for an authenticated user.
 func (u *user) serveDAV(w http.ResponseWriter, r *http.Request, area string) {
 	h := u.areas[area]
+	dir := string(h.FileSystem.(*propFS).Dir)
+	local := filepath.Join(dir, filepath.FromSlash(clean(strings.TrimPrefix(r.URL.Path, h.Prefix))))
+	// Like Apache's mod_dir: a collection asked for without its trailing
+	// slash is a 301 to the slashed address, whatever the method.
+	if !strings.HasSuffix(r.URL.Path, "/") {
+		if st, err := os.Stat(local); err == nil && st.IsDir() {
+			u := *r.URL
+			u.Path += "/"
+			w.Header().Set("Location", u.String())
+			http.Error(w, "moved permanently", http.StatusMovedPermanently)
+			return
+		}
+	}
+	w = weakETags{w}
 	switch r.Method {
 	case http.MethodPut:
 		u.put(w, r, h)
@@ -125,8 +178,7 @@ func (u *user) serveDAV(w http.ResponseWriter, r *http.Request, area string) {
 		// RFC 4918: a missing source is 404 (as Apache answers), and a
 		// missing destination parent 409 (9.8.5/9.9.4); x/net/webdav
 		// answers 403 to both.
-		src := filepath.Join(string(h.FileSystem.(*propFS).Dir), filepath.FromSlash(clean(strings.TrimPrefix(r.URL.Path, h.Prefix))))
-		if _, err := os.Lstat(src); errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Lstat(local); errors.Is(err, os.ErrNotExist) {
 			http.Error(w, "the source does not exist", http.StatusNotFound)
 			return
 		}
@@ -139,7 +191,15 @@ func (u *user) serveDAV(w http.ResponseWriter, r *http.Request, area string) {
 		}
 		defer u.markDirty()
 	case http.MethodDelete:
-		defer u.markDirty()
+		size := treeSize(local)
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			if rec.status < 300 {
+				u.hold(size)
+			}
+			u.markDirty()
+		}()
+		w = rec
 	case "PROPFIND", "PROPPATCH":
 		if !validXMLBody(w, r) {
 			return
@@ -178,6 +238,57 @@ func validXMLBody(w http.ResponseWriter, r *http.Request) bool {
 	}
 }
 
+// weakETags gives every ETag the weak form the real node uses (W/"...").
+type weakETags struct{ http.ResponseWriter }
+
+func (w weakETags) WriteHeader(code int) {
+	if e := w.Header().Get("ETag"); e != "" && !strings.HasPrefix(e, "W/") {
+		w.Header().Set("ETag", "W/"+e)
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w weakETags) Write(p []byte) (int, error) {
+	if e := w.Header().Get("ETag"); e != "" && !strings.HasPrefix(e, "W/") {
+		w.Header().Set("ETag", "W/"+e)
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// statusRecorder remembers the status a handler answered.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(p []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(p)
+}
+
+// treeSize is the bytes of the files at or under p.
+func treeSize(p string) int64 {
+	var n int64
+	filepath.WalkDir(p, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if info, err := d.Info(); err == nil {
+				n += info.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
+
 // put stores the body in a temporary file and renames it into place only
 // when it arrived whole and fits the quota: a failed PUT leaves nothing.
 func (u *user) put(w http.ResponseWriter, r *http.Request, h *webdav.Handler) {
@@ -213,7 +324,7 @@ func (u *user) put(w http.ResponseWriter, r *http.Request, h *webdav.Handler) {
 		reserved = r.ContentLength - oldSize
 		if !u.reserve(reserved) {
 			w.Header().Set("Connection", "close")
-			http.Error(w, "insufficient storage: the account's quota is full", http.StatusInsufficientStorage)
+			http.Error(w, "insufficient storage: the account's quota is full", u.cfg.FullStatus)
 			return
 		}
 	}
@@ -237,7 +348,7 @@ func (u *user) put(w http.ResponseWriter, r *http.Request, h *webdav.Handler) {
 	}
 	switch {
 	case n > allowed:
-		fail(http.StatusInsufficientStorage, "insufficient storage: the account's quota is full")
+		fail(u.cfg.FullStatus, "insufficient storage: the account's quota is full")
 		return
 	case copyErr != nil:
 		fail(http.StatusBadRequest, "the upload was cut short")
@@ -250,18 +361,19 @@ func (u *user) put(w http.ResponseWriter, r *http.Request, h *webdav.Handler) {
 		return
 	}
 	if r.ContentLength < 0 && !u.reserve(n-oldSize) {
-		fail(http.StatusInsufficientStorage, "insufficient storage: the account's quota is full")
+		fail(u.cfg.FullStatus, "insufficient storage: the account's quota is full")
 		return
 	}
 	if err := os.Rename(tmp.Name(), full); err != nil {
 		fail(http.StatusInternalServerError, err.Error())
 		return
 	}
+	u.hold(oldSize) // the overwritten bytes stay in the snapshots
 	if info, err := os.Stat(full); err == nil {
-		w.Header().Set("ETag", fmt.Sprintf(`"%x%x"`, info.ModTime().UnixNano(), info.Size()))
+		w.Header().Set("ETag", fmt.Sprintf(`W/"%x%x"`, info.ModTime().UnixNano(), info.Size()))
 	}
-	if u.onPut != nil {
-		u.onPut(u.acct.User, strings.Trim(h.Prefix, "/"), name, n)
+	if u.cfg.OnPut != nil {
+		u.cfg.OnPut(u.acct.User, strings.Trim(h.Prefix, "/"), name, n)
 	}
 	if existed {
 		w.WriteHeader(http.StatusNoContent)

@@ -57,7 +57,7 @@ func quotaProps(t *testing.T, e *testenv.Emulated, area string) (used, avail str
 
 func TestQuotaFullLeavesNothingPartial(t *testing.T) {
 	const quota = 100 << 10
-	e := testenv.StartEmulator(t, func(c *emulator.Config) { c.Accounts[0].Quota = quota })
+	e := testenv.StartEmulator(t, func(c *emulator.Config) { c.Accounts[0].Quota = quota; c.RFC4331 = true })
 	c := client(t, e, transport.Config{URL: e.DAVURL("backup"), Password: e.AppsPassword})
 	stored := filepath.Join(e.AreaDir(e.User, "backup"))
 

@@ -83,7 +83,8 @@ func (s *propStore) moveTree(from, to string) {
 	}
 }
 
-// propFS is a directory tree with dead properties and quota properties.
+// propFS is a directory tree with dead properties, and quota properties
+// when quota is set (RFC 4331 on).
 type propFS struct {
 	webdav.Dir
 	props *propStore
@@ -126,7 +127,7 @@ var _ webdav.DeadPropsHolder = (*propFile)(nil)
 
 func (f *propFile) DeadProps() (map[xml.Name]webdav.Property, error) {
 	props := f.fs.props.get(f.name)
-	if st, err := f.Stat(); err == nil && st.IsDir() {
+	if st, err := f.Stat(); err == nil && st.IsDir() && f.fs.quota != nil {
 		used, avail := f.fs.quota()
 		props[propQuotaUsed] = webdav.Property{XMLName: propQuotaUsed, InnerXML: []byte(strconv.FormatInt(used, 10))}
 		props[propQuotaAvailable] = webdav.Property{XMLName: propQuotaAvailable, InnerXML: []byte(strconv.FormatInt(avail, 10))}

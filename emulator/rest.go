@@ -9,7 +9,41 @@ import (
 	"github.com/kumo-backup/kumo/transport"
 )
 
-// Usage is the REST API's account usage answer.
+// UserInfo is the API server's answer to GET /v2/api/ba/user, in the shape
+// working clients read (AeroFTP's InfiniCloud module): who the user is,
+// which node holds their data, and the contract size in GB.
+type UserInfo struct {
+	Result        int         `json:"result"`
+	User          string      `json:"user"`
+	IntroduceCode string      `json:"introduce_code"`
+	Node          string      `json:"node"`
+	WebDAVURL     string      `json:"webdav_url"`
+	Capacity      int64       `json:"capacity"` // GB
+	APIKey        *APIKeyInfo `json:"api_key,omitempty"`
+	Revision      int         `json:"revision"`
+}
+
+// APIKeyInfo describes the application key a request came with.
+type APIKeyInfo struct {
+	Name          string `json:"name"`
+	Note          string `json:"note"`
+	Vendor        string `json:"vendor"`
+	ActivatedTime string `json:"activated_time"`
+}
+
+// Dataset is a node's answer to GET /v2/api/ba/dataset/(capacity): bytes.
+type Dataset struct {
+	Result  int                      `json:"result"`
+	Dataset map[string]DatasetFigure `json:"dataset"`
+}
+
+// DatasetFigure is one dataset's size; the account's is "__ROOT__".
+type DatasetFigure struct {
+	Quota int64 `json:"quota"`
+	Used  int64 `json:"used"`
+}
+
+// Usage is the signed endpoint's answer (the second vendor's scheme).
 type Usage struct {
 	User      string `json:"user"`
 	Quota     int64  `json:"quota"`
@@ -17,13 +51,14 @@ type Usage struct {
 	Available int64  `json:"available"`
 }
 
-// APIError is the body of every REST refusal: a stable code and a sentence.
+// APIError is the body of a REST refusal. The real service's bodies are
+// not documented: the codes are Kumo's, the statuses the documented ones.
 type APIError struct {
 	Error   string `json:"error"`
 	Message string `json:"message"`
 }
 
-// REST refusal codes, distinct so a client can tell the user which is wrong.
+// REST refusal codes, distinct so a test can tell which rule refused.
 const (
 	CodeAPIKeyMissing   = "api_key_missing"
 	CodeAPIKeyMalformed = "api_key_malformed"
@@ -39,18 +74,58 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// serveREST answers GET /ba/user/ with the account's usage. It needs BASIC
-// plus a registered API key, by header or by matrix parameter.
-func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
-	restPath, matrixKey, hasMatrix := transport.CutMatrixParam(r.URL.Path, transport.MatrixAPIKey)
-	if strings.TrimSuffix(restPath, "/") != "/ba/user" {
+// serveAPI is the API server: GET /v2/api/ba/user with BASIC and an API key.
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	if s.apiDown.Load() {
+		panic(http.ErrAbortHandler) // an outage: the connection just ends
+	}
+	s.count("API " + r.Method)
+	w.Header().Set("Server", "Kumo-InfiniCLOUD-emulator (API)")
+	p, key := restKey(r)
+	if strings.TrimSuffix(p, "/") != "/v2/api/ba/user" {
 		http.NotFound(w, r)
 		return
 	}
 	u := s.authenticate(w, r, true)
-	if u == nil {
+	if u == nil || !s.checkKey(w, key) || !onlyGET(w, r) {
 		return
 	}
+	used, avail := u.quota()
+	u.mu.Lock()
+	acct := u.acct
+	u.mu.Unlock()
+	if acct.Pending {
+		writeJSON(w, http.StatusAccepted, map[string]any{"result": 1, "message": "the account's node is being prepared"})
+		return
+	}
+	node, davURL := s.cfg.NodeHost, "https://"+s.cfg.NodeHost+"/dav/"
+	if node == "" {
+		node, davURL = strings.TrimSuffix(strings.TrimPrefix(s.URL, "https://"), "/"), s.URL+"dav/"
+	}
+	writeJSON(w, http.StatusOK, UserInfo{Result: 0, User: acct.User, IntroduceCode: "KUMO" + strings.ToUpper(acct.User[:min(4, len(acct.User))]),
+		Node: node, WebDAVURL: davURL, Capacity: (used + avail) >> 30,
+		APIKey: &APIKeyInfo{Name: "registered application", Vendor: "emulator"}, Revision: 1})
+}
+
+// serveNodeREST is the node's REST call: GET /v2/api/ba/dataset/(capacity).
+func (s *Server) serveNodeREST(w http.ResponseWriter, r *http.Request) {
+	p, key := restKey(r)
+	if p != "/v2/api/ba/dataset/(capacity)" && p != "/v2/api/ba/dataset/(capacity)/" {
+		http.NotFound(w, r)
+		return
+	}
+	u := s.authenticate(w, r, true)
+	if u == nil || !s.checkKey(w, key) || !onlyGET(w, r) {
+		return
+	}
+	used, avail := u.quota()
+	writeJSON(w, http.StatusOK, Dataset{Result: 0, Dataset: map[string]DatasetFigure{"__ROOT__": {Quota: used + avail, Used: used}}})
+}
+
+// restKey finds the API key by header (current or legacy name) or as a
+// ;api_key= matrix parameter, and returns the path without the latter.
+func restKey(r *http.Request) (string, string) {
+	p, matrixKey, hasMatrix := transport.CutMatrixParam(r.URL.Path, transport.MatrixAPIKey)
 	key := r.Header.Get(transport.HeaderAPIKey)
 	if key == "" {
 		key = r.Header.Get(transport.HeaderAPIKeyLegacy)
@@ -58,29 +133,40 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	if key == "" && hasMatrix {
 		key = matrixKey
 	}
+	return p, key
+}
+
+// checkKey answers 403 for a missing, malformed or unregistered key: the
+// documented status for the API key (the bodies are Kumo's).
+func (s *Server) checkKey(w http.ResponseWriter, key string) bool {
 	switch {
 	case key == "":
-		writeJSON(w, http.StatusBadRequest, APIError{CodeAPIKeyMissing,
+		writeJSON(w, http.StatusForbidden, APIError{CodeAPIKeyMissing,
 			"an API key is required: send it in the X-InfiniCLOUD-API-KEY header or as ;api_key= on the path"})
-		return
+		return false
 	case transport.ValidateAPIKey(key) != nil:
-		writeJSON(w, http.StatusBadRequest, APIError{CodeAPIKeyMalformed, transport.ValidateAPIKey(key).Error()})
-		return
+		writeJSON(w, http.StatusForbidden, APIError{CodeAPIKeyMalformed, transport.ValidateAPIKey(key).Error()})
+		return false
 	}
 	if _, ok := s.cfg.APIKeys[key]; !ok {
 		writeJSON(w, http.StatusForbidden, APIError{CodeAPIKeyUnknown, "this API key is not registered"})
-		return
+		return false
 	}
+	return true
+}
+
+func onlyGET(w http.ResponseWriter, r *http.Request) bool {
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", "GET")
 		http.Error(w, "only GET", http.StatusMethodNotAllowed)
-		return
+		return false
 	}
-	writeJSON(w, http.StatusOK, s.usage(u))
+	return true
 }
 
 // serveSigned answers GET /api/v1/usage/ for a BASIC-authenticated user
-// whose request is signed with a registered key (see transport.Verify).
+// whose request is signed with a registered key: the seeds' second
+// vendor's scheme (see transport.Verify), not InfiniCLOUD's.
 func (s *Server) serveSigned(w http.ResponseWriter, r *http.Request) {
 	if strings.TrimSuffix(r.URL.Path, "/") != "/api/v1/usage" {
 		http.NotFound(w, r)
@@ -94,7 +180,8 @@ func (s *Server) serveSigned(w http.ResponseWriter, r *http.Request) {
 	_, err := transport.Verify(r.Method, r.URL, secretFor, s.cfg.Now(), &s.nonces)
 	switch {
 	case err == nil:
-		writeJSON(w, http.StatusOK, s.usage(u))
+		used, avail := u.quota()
+		writeJSON(w, http.StatusOK, Usage{User: u.acct.User, Quota: used + avail, Used: used, Available: avail})
 	case errors.Is(err, transport.ErrStaleTimestamp):
 		writeJSON(w, http.StatusUnauthorized, APIError{CodeStaleTimestamp, err.Error()})
 	case errors.Is(err, transport.ErrReplayedNonce):
@@ -108,11 +195,4 @@ func (s *Server) serveSigned(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, http.StatusUnauthorized, APIError{CodeSignature, err.Error()})
 	}
-}
-
-func (s *Server) usage(u *user) Usage {
-	used, avail := u.quota()
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return Usage{User: u.acct.User, Quota: u.limit(), Used: used, Available: avail}
 }

@@ -187,9 +187,11 @@ func TestDigestOnlyServer(t *testing.T) {
 	}
 }
 
+// The REST API as the service documents it: ba/user on the API server,
+// usage on the node, both with BASIC plus an API key by either header name
+// or as a matrix parameter; 401 for the credentials, 403 for the key.
 func TestRESTAPIKey(t *testing.T) {
 	e := testenv.StartEmulator(t)
-	root := e.URL
 	ok := []struct {
 		name string
 		key  *transport.APIKey
@@ -200,16 +202,30 @@ func TestRESTAPIKey(t *testing.T) {
 	}
 	for _, c := range ok {
 		t.Run(c.name, func(t *testing.T) {
-			cl := client(t, e, transport.Config{URL: root, Password: e.AppsPassword, APIKey: c.key})
-			var u emulator.Usage
-			if err := cl.GetJSON(context.Background(), "ba/user/", &u); err != nil {
+			api := client(t, e, transport.Config{URL: e.APIURL, Password: e.AppsPassword, APIKey: c.key})
+			var u emulator.UserInfo
+			if err := api.GetJSON(context.Background(), "v2/api/ba/user", &u); err != nil {
 				t.Fatal(err)
 			}
-			if u.User != e.User || u.Quota != emulator.FreeQuota {
-				t.Fatalf("usage %+v", u)
+			if u.Result != 0 || u.User != e.User || u.WebDAVURL != e.DAVURL("dav") || u.Capacity != 20 {
+				t.Fatalf("ba/user %+v", u)
+			}
+			node := client(t, e, transport.Config{URL: e.URL, Password: e.AppsPassword, APIKey: c.key})
+			var d emulator.Dataset
+			if err := node.GetJSON(context.Background(), "v2/api/ba/dataset/(capacity)", &d); err != nil {
+				t.Fatal(err)
+			}
+			if root := d.Dataset["__ROOT__"]; d.Result != 0 || root.Quota != emulator.FreeQuota || root.Used != 0 {
+				t.Fatalf("dataset %+v", d)
 			}
 		})
 	}
+	t.Run("no ba/user on the node", func(t *testing.T) {
+		node := client(t, e, transport.Config{URL: e.URL, Password: e.AppsPassword, APIKey: &transport.APIKey{Key: e.APIKey}})
+		if err := node.GetJSON(context.Background(), "ba/user/", &struct{}{}); statusOf(err) != 404 {
+			t.Fatalf("the node answered the API server's call: %v", err)
+		}
+	})
 
 	refusals := []struct {
 		name     string
@@ -218,15 +234,15 @@ func TestRESTAPIKey(t *testing.T) {
 		status   int
 		code     string
 	}{
-		{"missing key", nil, e.AppsPassword, 400, emulator.CodeAPIKeyMissing},
+		{"missing key", nil, e.AppsPassword, 403, emulator.CodeAPIKeyMissing},
 		{"unknown key", &transport.APIKey{Key: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"}, e.AppsPassword, 403, emulator.CodeAPIKeyUnknown},
 		{"unknown key by matrix", &transport.APIKey{Key: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF", Mode: transport.APIKeyMatrix}, e.AppsPassword, 403, emulator.CodeAPIKeyUnknown},
 		{"valid key, wrong password", &transport.APIKey{Key: e.APIKey}, "wrong", 401, ""},
 	}
 	for _, c := range refusals {
 		t.Run(c.name, func(t *testing.T) {
-			cl := client(t, e, transport.Config{URL: root, Password: c.password, APIKey: c.key})
-			err := cl.GetJSON(context.Background(), "ba/user/", &emulator.Usage{})
+			cl := client(t, e, transport.Config{URL: e.APIURL, Password: c.password, APIKey: c.key})
+			err := cl.GetJSON(context.Background(), "v2/api/ba/user", &emulator.UserInfo{})
 			var se *transport.StatusError
 			if !errors.As(err, &se) || se.Code != c.status || !strings.Contains(se.Body, c.code) {
 				t.Fatalf("want %d %s, got %v (%+v)", c.status, c.code, err, se)
@@ -235,14 +251,14 @@ func TestRESTAPIKey(t *testing.T) {
 	}
 
 	t.Run("malformed key refused by the client before sending", func(t *testing.T) {
-		_, err := transport.New(transport.Config{URL: root, User: e.User, Password: e.AppsPassword,
+		_, err := transport.New(transport.Config{URL: e.APIURL, User: e.User, Password: e.AppsPassword,
 			APIKey: &transport.APIKey{Key: "0123456789abcdef0123456789abcdef"}})
 		if err == nil || !strings.Contains(err.Error(), "32 uppercase hexadecimal") {
 			t.Fatalf("want a format error, got %v", err)
 		}
 	})
 	t.Run("malformed key refused by the server", func(t *testing.T) {
-		req, _ := http.NewRequest("GET", root+"ba/user/", nil)
+		req, _ := http.NewRequest("GET", e.APIURL+"v2/api/ba/user", nil)
 		req.SetBasicAuth(e.User, e.AppsPassword)
 		req.Header.Set(transport.HeaderAPIKey, "not-a-key")
 		resp, err := (&http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: e.Pool()}}}).Do(req)
@@ -251,8 +267,8 @@ func TestRESTAPIKey(t *testing.T) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != 400 || !strings.Contains(string(body), emulator.CodeAPIKeyMalformed) {
-			t.Fatalf("want 400 %s, got %d %s", emulator.CodeAPIKeyMalformed, resp.StatusCode, body)
+		if resp.StatusCode != 403 || !strings.Contains(string(body), emulator.CodeAPIKeyMalformed) {
+			t.Fatalf("want 403 %s, got %d %s", emulator.CodeAPIKeyMalformed, resp.StatusCode, body)
 		}
 	})
 }
@@ -343,7 +359,7 @@ func TestCrossHostRedirectCarriesNoSecrets(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := c.GetJSON(context.Background(), "ba/user/", &struct{}{}); err != nil {
+		if err := c.GetJSON(context.Background(), "v2/api/ba/user", &struct{}{}); err != nil {
 			t.Fatal(err)
 		}
 		c.Close()

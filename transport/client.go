@@ -105,11 +105,15 @@ func New(cfg Config) (*Client, error) {
 	if ua == "" {
 		ua = "Kumo"
 	}
-	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: cfg.RootCAs}
-	if cfg.PinSHA256 != "" {
-		tlsConf.VerifyConnection = pinCheck(cfg.PinSHA256)
+	dial := cfg.DialContext
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}).DialContext
 	}
-
+	chain := &chainVerifier{roots: cfg.RootCAs, fetch: aiaFetcher(dial)}
+	var pin func(tls.ConnectionState) error
+	if cfg.PinSHA256 != "" {
+		pin = pinCheck(cfg.PinSHA256)
+	}
 	c := &Client{
 		base:     base,
 		log:      logger,
@@ -118,15 +122,10 @@ func New(cfg Config) (*Client, error) {
 		Upload:   newBandwidth(cfg.UploadLimit),
 		Download: newBandwidth(cfg.DownloadLimit),
 	}
-	dial := cfg.DialContext
-	if dial == nil {
-		dial = (&net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}).DialContext
-	}
 	c.idle = &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
 		DialContext:         dial,
-		TLSClientConfig:     tlsConf,
-		TLSHandshakeTimeout: 15 * time.Second,
+		DialTLSContext:      dialTLS(dial, chain, pin),
 		IdleConnTimeout:     90 * time.Second,
 		MaxIdleConns:        conns * 2,
 		MaxIdleConnsPerHost: conns + 2,
@@ -136,12 +135,13 @@ func New(cfg Config) (*Client, error) {
 	if stall <= 0 {
 		stall = 2 * time.Minute
 	}
-	// Outermost first: retry, credentials, pacing and logging, stall guard.
+	// Outermost first: retry, redirects, credentials, pacing and logging, stall guard.
 	var rt http.RoundTripper = &wireRT{next: &stallRT{next: c.idle, timeout: stall}, userAgent: ua, log: logger, up: c.Upload, down: c.Download}
 	rt = &authRT{next: rt, origin: base, creds: credentials{
 		user: cfg.User, password: cfg.Password, apiKey: cfg.APIKey, challenge: cfg.ChallengeAuth,
 		signer: signerFor(cfg),
 	}}
+	rt = &redirectRT{next: rt}
 	rt = &retryRT{next: rt, policy: cfg.Retry.withDefaults(), done: c.closed}
 
 	c.http = &http.Client{Transport: rt, CheckRedirect: checkRedirect}
@@ -157,8 +157,49 @@ func signerFor(cfg Config) *Signer {
 	return &Signer{APIKey: cfg.APIKey.Key, Secret: cfg.SigningSecret}
 }
 
-// checkRedirect follows at most 5 redirects and never from https to http;
-// an upload (which cannot be replayed safely) is never redirected.
+// dialTLS opens TLS connections with Kumo's policy: TLS 1.2 or later, the
+// certificate checked for the host asked for by chainVerifier (which is
+// crypto/tls's verification plus completing a chain that lacks its
+// intermediate), then the pin if there is one.
+func dialTLS(dial func(ctx context.Context, network, addr string) (net.Conn, error), chain *chainVerifier,
+	pin func(tls.ConnectionState) error) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, err
+		}
+		raw, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		conf := &tls.Config{
+			MinVersion: tls.VersionTLS12, ServerName: host, NextProtos: []string{"h2", "http/1.1"},
+			// Verified below, for host, rather than by crypto/tls: the same
+			// checks, and a missing intermediate can be fetched.
+			InsecureSkipVerify: true,
+			VerifyConnection: func(cs tls.ConnectionState) error {
+				if err := chain.verify(cs, host); err != nil {
+					return err
+				}
+				if pin != nil {
+					return pin(cs)
+				}
+				return nil
+			},
+		}
+		tc := tls.Client(raw, conf)
+		hctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		if err := tc.HandshakeContext(hctx); err != nil {
+			raw.Close()
+			return nil, err
+		}
+		return tc, nil
+	}
+}
+
+// checkRedirect follows at most 5 redirects of a GET or HEAD, never from
+// https to http.
 func checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= 5 {
 		return errors.New("the server redirected too many times")
@@ -166,10 +207,7 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 	if via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
 		return fmt.Errorf("the server redirected to an unencrypted address (%s); refusing to follow", req.URL.Host)
 	}
-	if via[0].Method == http.MethodPut {
-		return http.ErrUseLastResponse
-	}
-	return nil
+	return nil // only GET and HEAD get here: redirectRT settles the others
 }
 
 // pinCheck requires the leaf certificate's SHA-256 to equal pin.

@@ -49,8 +49,19 @@ const (
 	ClassSetup
 )
 
+// Classed is an error that knows its class, whatever it wraps (a problem
+// that decided a 500 on every upload means a full account).
+type Classed interface {
+	error
+	Class() Class
+}
+
 // Classify says what kind of failure err is.
 func Classify(err error) Class {
+	var classed Classed
+	if errors.As(err, &classed) {
+		return classed.Class()
+	}
 	var se *StatusError
 	if errors.As(err, &se) {
 		switch se.Code {
@@ -65,6 +76,14 @@ func Classify(err error) Class {
 		return ClassFile
 	}
 	if errors.Is(err, ErrSourceChanged) {
+		return ClassFile
+	}
+	var chain *IncompleteChainError
+	if errors.As(err, &chain) {
+		return ClassRetry // the intermediate's server may answer later
+	}
+	var redirect *RedirectError
+	if errors.As(err, &redirect) {
 		return ClassFile
 	}
 	if permanent(err) {

@@ -148,6 +148,8 @@ func permanent(err error) bool {
 		record      tls.RecordHeaderError
 		alert       tls.AlertError
 		verify      *tls.CertificateVerificationError
+		chain       *IncompleteChainError
+		redirect    *RedirectError
 	)
 	// The server's TLS alert (no common version or cipher) comes as an
 	// OpError "remote error" around an unexported type.
@@ -156,7 +158,7 @@ func permanent(err error) bool {
 		return true
 	}
 	return errors.As(err, &unknownCA) || errors.As(err, &invalidCert) || errors.As(err, &hostname) ||
-		errors.As(err, &record) || errors.As(err, &alert) || errors.As(err, &verify) ||
+		errors.As(err, &record) || errors.As(err, &alert) || errors.As(err, &verify) || errors.As(err, &chain) || errors.As(err, &redirect) ||
 		errors.Is(err, ErrDigestOnly) || errors.Is(err, ErrPinMismatch) || errors.Is(err, ErrSourceChanged)
 }
 

@@ -114,3 +114,70 @@ func FromPEM(certPEM, keyPEM []byte) (*Cert, error) {
 	}
 	return &Cert{CertPEM: certPEM, KeyPEM: keyPEM, TLS: pair, Leaf: leaf}, nil
 }
+
+// Chain is a three-level chain for tests of chain building: a root, an
+// intermediate and a leaf that names where its issuer can be fetched.
+type Chain struct {
+	Root         *x509.Certificate
+	Intermediate *x509.Certificate
+	Leaf         tls.Certificate // the leaf alone, as a server that forgets its intermediate sends it
+}
+
+// NewChain makes a root, an intermediate it signs and a leaf for hosts
+// signed by the intermediate, with aiaURL as the leaf's issuer address.
+func NewChain(hosts []string, aiaURL string) (*Chain, error) {
+	now := time.Now()
+	newKey := func() (*ecdsa.PrivateKey, error) { return ecdsa.GenerateKey(elliptic.P256(), rand.Reader) }
+	sign := func(tmpl, parent *x509.Certificate, pub, priv any) (*x509.Certificate, error) {
+		serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
+		if err != nil {
+			return nil, err
+		}
+		tmpl.SerialNumber, tmpl.NotBefore, tmpl.NotAfter = serial, now.Add(-time.Hour), now.Add(24*time.Hour)
+		if parent == nil {
+			parent = tmpl
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, priv)
+		if err != nil {
+			return nil, err
+		}
+		return x509.ParseCertificate(der)
+	}
+	rootKey, err := newKey()
+	if err != nil {
+		return nil, err
+	}
+	ca := x509.KeyUsageCertSign | x509.KeyUsageCRLSign
+	root, err := sign(&x509.Certificate{Subject: pkix.Name{CommonName: "Kumo test root"}, IsCA: true, BasicConstraintsValid: true, KeyUsage: ca},
+		nil, &rootKey.PublicKey, rootKey)
+	if err != nil {
+		return nil, err
+	}
+	interKey, err := newKey()
+	if err != nil {
+		return nil, err
+	}
+	inter, err := sign(&x509.Certificate{Subject: pkix.Name{CommonName: "Kumo test intermediate"}, IsCA: true, BasicConstraintsValid: true, KeyUsage: ca},
+		root, &interKey.PublicKey, rootKey)
+	if err != nil {
+		return nil, err
+	}
+	leafKey, err := newKey()
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{Subject: pkix.Name{CommonName: hosts[0]}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, IssuingCertificateURL: []string{aiaURL}}
+	for _, h := range hosts {
+		if ip := net.ParseIP(h); ip != nil {
+			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+		} else {
+			tmpl.DNSNames = append(tmpl.DNSNames, h)
+		}
+	}
+	leaf, err := sign(tmpl, inter, &leafKey.PublicKey, interKey)
+	if err != nil {
+		return nil, err
+	}
+	return &Chain{Root: root, Intermediate: inter, Leaf: tls.Certificate{Certificate: [][]byte{leaf.Raw}, PrivateKey: leafKey, Leaf: leaf}}, nil
+}

@@ -46,6 +46,7 @@ func runEmulator(ctx context.Context, env Env, args []string) int {
 	out := env.Stdout
 	fmt.Fprintf(out, "InfiniCLOUD emulator running; press Ctrl-C to stop.\n\n")
 	fmt.Fprintf(out, "  WebDAV Connection URL:  %sdav/   (backup area: %sbackup/)\n", srv.URL, srv.URL)
+	fmt.Fprintf(out, "  REST API server:        %s   (kumo login --api-url %s)\n", srv.APIURL, srv.APIURL)
 	for _, a := range cfg.Accounts {
 		pw := a.AppsPassword
 		if pw == "" {

@@ -62,7 +62,40 @@ var English = Table{Language: "en", Sep: " ", Entries: map[Kind]Entry{
 	QuotaFull:    {Says: "Your storage is full{used}:", Do: "delete files or upgrade your plan on My Page, then try again."},
 	APIKey: {
 		Says: "InfiniCLOUD refused the API key:",
-		Do:   "check it on the developer page (32 characters, 0-9 and A-F), or remove it from Kumo's settings.",
+		Do: "API keys are issued by InfiniCLOUD to applications (they are not shown on My Page). " +
+			"Check the key entered in Settings, or remove it so that Kumo uses its own.",
+		DoCLI: "API keys are issued by InfiniCLOUD to applications (they are not shown on My Page). " +
+			"Check the key in KUMO_API_KEY or --api-key-file, or leave it out so that Kumo uses its own.",
+	},
+	NodeNotReady: {
+		Says: "InfiniCLOUD says this account is new and its storage is not ready yet.",
+		Do:   "Try again in a few minutes.",
+	},
+	RESTUnreachable: {
+		Says: "InfiniCLOUD's API server ({host}) did not answer, so Kumo cannot look the account up there.",
+		Do:   "Backing up works without it. To sign in now, type the WebDAV Connection URL from My Page → Apps Connection.",
+	},
+	RESTUnexpected: {
+		Says: "InfiniCLOUD's REST API at {host} gave an answer Kumo does not understand.",
+		Do:   "Backing up works without it. If this persists, run `kumo doctor` and send its report with a bug report.",
+	},
+	RESTNoKey: {
+		Says: "Kumo has no API key for InfiniCLOUD's REST API, so it cannot find the account's server by itself.",
+		Do:   "Type the WebDAV Connection URL shown on My Page → Apps Connection.",
+	},
+	Redirected: {
+		Says: "The server sent Kumo to another address ({to}) instead of doing what was asked, so nothing was changed there.",
+		Do:   "Check the WebDAV Connection URL; if the server moved, sign in with its new address.",
+	},
+	IncompleteChain: {
+		Says: "{host} sent an incomplete certificate chain (its intermediate certificate is missing), " +
+			"and Kumo could not fetch the missing certificate from the address the server's certificate gives.",
+		Do:    "Kumo tries again by itself; if this persists, tell the service that the server's certificate chain is incomplete.",
+		DoCLI: "Try again later; if this persists, tell the service that the server's certificate chain is incomplete.",
+	},
+	PasswordNotAccepted: {
+		Says: "InfiniCLOUD does not accept the new Apps Password yet: after a reissue the service can take several minutes.",
+		Do:   "Kumo tries it again by itself until {until} and goes on as soon as it is accepted. If it was mistyped, enter it again.",
 	},
 	DeviceTaken: {
 		Says: "Another computer already backs up as \"{device}\" on this account:",
@@ -88,8 +121,16 @@ var English = Table{Language: "en", Sep: " ", Entries: map[Kind]Entry{
 		DoCLI: "To go on, run `kumo login` with the new Apps Password, then start again. Nothing was lost.",
 	},
 	QuotaFullPaused: {
-		Says:  "Your InfiniCLOUD storage is full, so backing up is paused.",
-		Do:    "Free some space or upgrade the plan; Kumo notices and continues by itself.",
+		Says: "Your InfiniCLOUD storage is full, so backing up is paused.",
+		Do: "Free some space or upgrade the plan; Kumo notices and continues by itself. " +
+			"The service keeps deleted files in its snapshots for a while, so freed space can take hours to show.",
+		DoCLI: "Free some space or upgrade the plan on My Page, then back up again. " +
+			"The service keeps deleted files in its snapshots for a while, so freed space can take hours to show.",
+	},
+	WritesRefused: {
+		Says: "The server refuses every upload (it answered {code} to the last {n}) while everything else works: the account is probably full, so backing up is paused.",
+		Do: "Free some space or upgrade the plan; Kumo tries again by itself now and then. " +
+			"The service keeps deleted files in its snapshots for a while, so freed space can take hours to show.",
 		DoCLI: "Free some space or upgrade the plan on My Page, then back up again.",
 	},
 	NoSecureConnection: {

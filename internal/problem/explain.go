@@ -39,12 +39,14 @@ func Explain(err error, w Where) *Error {
 	cause := Args{"cause": msg, "host": w.Host}
 	host := Args{"host": w.Host}
 	var (
-		dnsErr  *net.DNSError
-		invalid x509.CertificateInvalidError
-		hostErr x509.HostnameError
-		unknown x509.UnknownAuthorityError
-		status  *transport.StatusError
-		netErr  *transport.NetError
+		dnsErr   *net.DNSError
+		invalid  x509.CertificateInvalidError
+		hostErr  x509.HostnameError
+		unknown  x509.UnknownAuthorityError
+		status   *transport.StatusError
+		netErr   *transport.NetError
+		redirect *transport.RedirectError
+		chain    *transport.IncompleteChainError
 	)
 	switch {
 	case errors.Is(err, transport.ErrDigestOnly):
@@ -53,6 +55,10 @@ func Explain(err error, w Where) *Error {
 		return New(TLSPin, nil, err)
 	case errors.Is(err, transport.ErrBadMultistatus):
 		return New(BadListing, nil, err)
+	case errors.As(err, &redirect):
+		return New(Redirected, Args{"to": redirect.To}, err)
+	case errors.As(err, &chain):
+		return New(IncompleteChain, Args{"host": chain.Host}, err)
 	case errors.As(err, &dnsErr):
 		return New(HostNotFound, Args{"host": dnsErr.Name}, err)
 	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:

@@ -24,6 +24,13 @@ const (
 	AreaReadOnly        Kind = "area-read-only"        // the folder can be read, not written
 	QuotaFull           Kind = "quota-full"            // the account is full, at sign-in
 	APIKey              Kind = "api-key"               // the REST API refused the API key
+	NodeNotReady        Kind = "node-not-ready"        // ba/user: 202, a new account's node is not ready
+	RESTUnreachable     Kind = "rest-unreachable"      // the API server (or the node's REST call) did not answer
+	RESTUnexpected      Kind = "rest-unexpected"       // a REST answer Kumo does not understand
+	RESTNoKey           Kind = "rest-no-key"           // no API key, so no REST call
+	Redirected          Kind = "redirected"            // a request that changes files was redirected elsewhere
+	IncompleteChain     Kind = "incomplete-chain"      // the server's certificate chain lacks its intermediate
+	PasswordNotAccepted Kind = "password-not-accepted" // a new Apps Password, not accepted yet
 	DeviceTaken         Kind = "device-taken"          // another computer backs up under this name
 	DeviceNameTaken     Kind = "device-name-taken"     // renaming onto an existing device's name
 	ServerStatus        Kind = "server-status"         // an unexpected answer to the check
@@ -33,6 +40,7 @@ const (
 	CannotStartDemo     Kind = "cannot-start-demo"     // the built-in demo server did not start
 	PasswordRefused     Kind = "password-refused"      // the server refused the password while backing up
 	QuotaFullPaused     Kind = "quota-full-paused"     // the account filled up while backing up
+	WritesRefused       Kind = "writes-refused"        // every upload refused while other requests work: full
 	NoSecureConnection  Kind = "no-secure-connection"  // TLS failed while backing up
 	FolderMissing       Kind = "folder-missing"        // the folder to back up is not there
 	FolderUnmounted     Kind = "folder-unmounted"      // the folder looks like an unplugged drive
@@ -45,6 +53,7 @@ const (
 var briefs = map[Kind]string{
 	PasswordRefused:    "the server refused the user name or password",
 	QuotaFullPaused:    "the account is full; free space or upgrade the plan, then back up again",
+	WritesRefused:      "the server refuses every upload while other requests work; the account is probably full",
 	NoSecureConnection: "cannot connect securely to the server",
 	FolderMissing:      "the folder is not there (is its drive connected?); its backups on the server are left as they are",
 	FolderUnmounted: "the folder is empty, but its backup is not, and it is not on the drive it was backed up from " +

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"strings"
 	"sync/atomic"
+
+	"github.com/kumo-backup/kumo/transport"
 )
 
 // Kind names one problem; it is also the key of its sentences in a Table.
@@ -41,6 +43,19 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// Class is what transport.Classify answers for the problems that decide
+// what the engine does whatever the status underneath: a full account
+// holds like a 507 even when the server said 500 or 403.
+func (e *Error) Class() transport.Class {
+	switch e.Kind {
+	case PasswordRefused:
+		return transport.ClassAuth
+	case QuotaFull, QuotaFullPaused, WritesRefused:
+		return transport.ClassQuota
+	}
+	return transport.Classify(e.Err)
+}
 
 // Is matches a sentinel of the same kind: one made with no args and no
 // cause, such as backup.ErrFolderMissing.

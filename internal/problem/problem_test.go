@@ -58,7 +58,7 @@ func TestSentencesAndSentinels(t *testing.T) {
 	if got := p.Error(); got != "the account is full; free space or upgrade the plan, then back up again: PUT a.txt: server answered 507" {
 		t.Errorf("log form: %q", got)
 	}
-	if got := p.For(CLI); !strings.HasSuffix(got, "then back up again.") || !strings.HasPrefix(got, "Your InfiniCLOUD storage is full") {
+	if got := p.For(CLI); !strings.Contains(got, "then back up again.") || !strings.HasPrefix(got, "Your InfiniCLOUD storage is full") {
 		t.Errorf("command-line sentence: %q", got)
 	}
 	if got := p.Sentence(); !strings.Contains(got, "continues by itself") {

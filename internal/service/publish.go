@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/internal/human"
 )
 
@@ -111,7 +113,9 @@ func (s *Service) redactLocked(msg string) string {
 	return msg
 }
 
-// refreshQuota reads the account's usage after a change.
+// refreshQuota reads how full the account is after a change: the
+// server's own figure, never one Kumo worked out (deleted files stay
+// counted while the service's snapshots hold them).
 func (s *Service) refreshQuota() {
 	sess := s.sessSnap.Load()
 	if sess == nil {
@@ -119,12 +123,23 @@ func (s *Service) refreshQuota() {
 	}
 	ctx, cancel := context.WithTimeout(s.life, 30*time.Second)
 	defer cancel()
-	q, err := sess.Client.Quota(ctx)
-	if err != nil || !q.Known {
-		return
+	st, err := sess.Storage().Read(ctx)
+	if err != nil {
+		return // the server cannot be asked now; the last figure stays
 	}
 	s.mu.Lock()
-	s.quota = fmt.Sprintf("%s of %s used", human.Bytes(q.Used), human.Bytes(q.Used+q.Available))
+	s.quota = storageLine(st)
 	s.changedLocked()
 	s.mu.Unlock()
+}
+
+// storageLine says how full the account is, or in words why nobody knows.
+func storageLine(st account.Storage) string {
+	switch {
+	case st.Known:
+		return fmt.Sprintf("%s of %s used", human.Bytes(st.Used), human.Bytes(st.Used+st.Available))
+	case st.RESTProblem != nil:
+		return "unknown (" + strings.TrimSuffix(Sentence(st.RESTProblem), ".") + ")"
+	}
+	return "unknown (this server does not say how full the account is)"
 }

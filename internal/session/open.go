@@ -114,13 +114,15 @@ func (s *Session) startDemo() error {
 		return err
 	}
 	acct := emulator.DemoAccount()
-	srv, err := emulator.Start(emulator.Config{DataDir: dir, Accounts: []emulator.Account{acct}, Cert: cert})
+	key, secret := emulator.DemoAPIKey()
+	srv, err := emulator.Start(emulator.Config{DataDir: dir, Accounts: []emulator.Account{acct}, Cert: cert,
+		APIKeys: map[string]string{key: secret}})
 	if err != nil {
 		return err
 	}
 	s.Demo, s.DemoFiles = srv, filepath.Join(dir, acct.User, "backup")
-	s.Account = account.Account{Service: account.InfiniCLOUD, URL: srv.URL + "backup/", User: acct.User, Device: account.DefaultDevice()}
-	s.Secrets = account.Secrets{Password: acct.AppsPassword}
+	s.Account = account.Account{Service: account.InfiniCLOUD, URL: srv.URL + "backup/", User: acct.User, Device: account.DefaultDevice(), HasAPIKey: true}
+	s.Secrets = account.Secrets{Password: acct.AppsPassword, APIKey: key}
 	// The demo's port changes with every start; its index must not.
 	s.indexKey = [2]string{"demo", acct.User}
 	return nil
@@ -173,6 +175,12 @@ func (s *Session) AccountOptions() account.Options {
 
 // Logger is the session's log, secrets redacted.
 func (s *Session) Logger() *slog.Logger { return s.opts.Logger }
+
+// Storage reads how full the account is: the REST API with a key, else
+// RFC 4331, else unknown.
+func (s *Session) Storage() *account.StorageReader {
+	return &account.StorageReader{Account: s.Account, Secrets: s.Secrets, Options: s.AccountOptions(), Client: s.Client}
+}
 
 // IsDemo reports whether this is the built-in demo server.
 func (s *Session) IsDemo() bool { return s.Demo != nil }

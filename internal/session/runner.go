@@ -61,7 +61,7 @@ func (s *Session) Engine(f account.Folder, h Hooks) (*backup.Engine, error) {
 	}
 	t := s.opts.Tuning
 	return backup.New(s.Client, backup.Options{Root: f.Path, Device: s.Account.Device, Workers: t.workers(), Index: ix,
-		Filter: watcher.NewFilter(f.Excludes...), Retention: t.Retention, Now: s.opts.Now, Logger: s.opts.Logger,
+		Filter: watcher.NewFilter(f.Excludes...), Retention: t.Retention, Storage: s.Storage(), Now: s.opts.Now, Logger: s.opts.Logger,
 		OnProgress: h.OnProgress, OnUploaded: h.OnUploaded})
 }
 

@@ -89,8 +89,13 @@ type ApacheOption func(*apacheOptions)
 
 type apacheOptions struct {
 	readOnly bool
+	modDir   bool
 	dataDir  string
 }
+
+// ModDir loads mod_dir, as the service's nodes behave: a collection asked
+// for without its trailing slash answers 301 to the slashed address.
+func ModDir() ApacheOption { return func(o *apacheOptions) { o.modDir = true } }
 
 // ReadOnly lets the user read but refuses every write with 403.
 func ReadOnly() ApacheOption { return func(o *apacheOptions) { o.readOnly = true } }
@@ -166,10 +171,13 @@ func StartApache(t testing.TB, opts ...ApacheOption) *Apache {
 	for attempt := 0; attempt < 5; attempt++ {
 		port := freePort(t)
 		var conf bytes.Buffer
+		modules := []string{"mpm_event", "authz_core", "authn_core", "authn_file", "auth_basic",
+			"authz_user", "dav", "dav_fs", "ssl", "alias"}
+		if o.modDir {
+			modules = append(modules, "dir")
+		}
 		err := apacheConf.Execute(&conf, map[string]any{
-			"Root": root, "Port": port, "RunAs": runAs, "ModDir": apacheModules,
-			"Modules": []string{"mpm_event", "authz_core", "authn_core", "authn_file", "auth_basic",
-				"authz_user", "dav", "dav_fs", "ssl", "alias"},
+			"Root": root, "Port": port, "RunAs": runAs, "ModDir": apacheModules, "Modules": modules,
 			"Cert": a.Certs.CertFile, "Key": a.Certs.KeyFile, "Data": a.DataDir, "ReadOnly": o.readOnly,
 		})
 		if err != nil {
