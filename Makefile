@@ -5,7 +5,11 @@ BIN         := bin/kumo
 COMMIT      := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 DATE        := $(shell git log -1 --format=%cs 2>/dev/null || date -u +%F)
 VERSION     := $(shell sed -n 's/^Version *= *"\(.*\)"/\1/p' FyneApp.toml)
-LDFLAGS     := -X main.commit=$(COMMIT) -X main.date=$(DATE)
+# APP_API_KEY is Kumo's own InfiniCLOUD REST API key, issued to the app by
+# the service's registration form: set by whoever builds a release
+# (make build APP_API_KEY=...), empty in the repository.
+APP_API_KEY ?=
+LDFLAGS     := -X main.commit=$(COMMIT) -X main.date=$(DATE) $(if $(APP_API_KEY),-X github.com/kumo-backup/kumo/account.AppAPIKey=$(APP_API_KEY))
 PREFIX      ?= $(HOME)/.local
 ARCHIVE     := kumo-$(VERSION)-linux-$(shell $(GO) env GOARCH).tar.xz
 GOBIN       := $(shell $(GO) env GOPATH)/bin

@@ -161,7 +161,7 @@ func explain(ctx context.Context, err error, a Account, s Secrets, opts Options)
 	// (Kumo's reading of the seeds, unconfirmed on the real service): if it
 	// opens with this password, Apps Connection must be off.
 	if key := a.RESTKey(s); p.Kind == problem.WrongPassword && key != "" {
-		if _, rerr := LookupUser(ctx, a.User, s, key, opts); rerr == nil {
+		if _, rerr := LookupUser(ctx, a, s, key, opts); rerr == nil {
 			return problem.New(problem.AppsConnectionOff, nil, err)
 		}
 	}

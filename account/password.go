@@ -11,6 +11,9 @@ import (
 // in when no keyring is available.
 const PasswordEnv = "KUMO_PASSWORD"
 
+// APIKeyEnv gives a REST API key of the user's own without the keyring.
+const APIKeyEnv = "KUMO_API_KEY"
+
 // Secrets are an account's credentials, wherever they came from.
 type Secrets struct {
 	Password string
@@ -48,12 +51,13 @@ func LoadSecrets(a Account, src SecretSource) (Secrets, error) {
 		}
 		s.Password, s.Source = pw, "keyring"
 	}
-	if a.HasAPIKey {
-		key, err := LoadSecret(a.apiKeyID())
-		if err != nil && !errors.Is(err, ErrNoSecret) {
-			return s, err
-		}
-		s.APIKey = key
+	// The key is optional (storage figures): one that cannot be read is
+	// done without rather than a reason not to back up.
+	switch {
+	case src.Getenv != nil && src.Getenv(APIKeyEnv) != "":
+		s.APIKey = strings.TrimSpace(src.Getenv(APIKeyEnv))
+	case a.HasAPIKey:
+		s.APIKey, _ = LoadSecret(a.apiKeyID())
 	}
 	return s, nil
 }

@@ -55,12 +55,14 @@ type UserInfo struct {
 // recommended onboarding, so a person types only an ID and a password.
 // Each server in opts.APIServers (APIServers when empty) is tried in turn
 // while they cannot be reached.
-func LookupUser(ctx context.Context, user string, s Secrets, key string, opts Options) (*UserInfo, error) {
+// a gives the Connection ID (and a certificate authority file, if any).
+func LookupUser(ctx context.Context, a Account, s Secrets, key string, opts Options) (*UserInfo, error) {
 	servers := opts.APIServers
 	if len(servers) == 0 {
 		servers = APIServers
 	}
-	a := Account{Service: InfiniCLOUD, User: user}
+	user := a.User
+	opts.Retry = checkRetry // a person is waiting for the answer
 	var last error
 	for _, server := range servers {
 		c, err := connect(server, a, s, opts, &transport.APIKey{Key: key})
@@ -164,7 +166,7 @@ func Resolve(ctx context.Context, f Form, s Secrets, opts Options) (a Account, i
 		a, err = f.Account()
 		return a, nil, err
 	}
-	probe := Account{Service: InfiniCLOUD, User: strings.TrimSpace(f.User)}
+	probe := Account{Service: InfiniCLOUD, User: strings.TrimSpace(f.User), CAFile: f.CAFile}
 	key := probe.RESTKey(s)
 	if key == "" {
 		return a, nil, problem.New(problem.RESTNoKey, nil, nil)
@@ -173,7 +175,7 @@ func Resolve(ctx context.Context, f Form, s Secrets, opts Options) (a Account, i
 		_, err = f.Account() // says the Connection ID is empty
 		return a, nil, err
 	}
-	if info, err = LookupUser(ctx, probe.User, s, key, opts); err != nil {
+	if info, err = LookupUser(ctx, probe, s, key, opts); err != nil {
 		return a, nil, err
 	}
 	f.URL = info.WebDAVURL

@@ -103,10 +103,7 @@ func (r *run) upload(ctx context.Context, rel string) error {
 		}
 	}
 	if err != nil {
-		if full := r.refused(ctx, before.Size(), err); full != nil {
-			return full
-		}
-		return err
+		return r.refused(ctx, before.Size(), err)
 	}
 	r.refusal.uploaded()
 	after, err := os.Lstat(local)

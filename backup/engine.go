@@ -363,7 +363,12 @@ func (r *run) finish(rel string, err error) {
 		r.cancel(f)
 		return
 	}
-	if transport.Classify(err) == transport.ClassRetry && r.failing.Add(1) >= unreachableAfter {
+	if problem.KindOf(err) == problem.ServerUnreachable { // decided already (a server failing every request)
+		r.cancel(err)
+		return
+	}
+	var refused refusedWrite
+	if transport.Classify(err) == transport.ClassRetry && !errors.As(err, &refused) && r.failing.Add(1) >= unreachableAfter {
 		r.cancel(problem.New(problem.ServerUnreachable, nil, err))
 		return
 	}

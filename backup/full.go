@@ -47,12 +47,20 @@ func (f *refusals) uploaded() {
 	f.mu.Unlock()
 }
 
-// refused counts an upload of size bytes refused with err and returns the
-// problem of a full account once that is the likely reading, or nil.
+// refusedWrite is an upload refused in a way a full account answers: it
+// counts towards a full account, not towards an unreachable server.
+type refusedWrite struct{ error }
+
+func (e refusedWrite) Unwrap() error { return e.error }
+
+// refused counts an upload of size bytes refused with err. It returns err
+// itself for other failures, the problem of a full account once that is
+// the likely reading, ServerUnreachable when the server fails the figures'
+// question too, and otherwise err marked as a refused write.
 func (r *run) refused(ctx context.Context, size int64, err error) error {
 	code, ok := writeRefusalStatus(err)
 	if !ok {
-		return nil
+		return err
 	}
 	f := &r.refusal
 	f.mu.Lock()
@@ -62,13 +70,16 @@ func (r *run) refused(ctx context.Context, size int64, err error) error {
 	n, bytes := f.n, f.bytes
 	f.mu.Unlock()
 	if n < refusedAfter {
-		return nil
+		return refusedWrite{err}
 	}
 	// Other requests must work (this one asks the account's figures), and
 	// the figures, when the server gives them, must not show room.
 	q, qerr := r.storage().Quota(ctx)
-	if qerr != nil || q.Known && q.Available >= bytes {
-		return nil
+	switch {
+	case qerr != nil:
+		return problem.New(problem.ServerUnreachable, nil, err) // failing everything: not a full account
+	case q.Known && q.Available >= bytes:
+		return err // room enough: these files fail for reasons of their own
 	}
 	return problem.New(problem.WritesRefused, problem.Args{"code": strconv.Itoa(code), "n": strconv.Itoa(n)}, err)
 }

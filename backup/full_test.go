@@ -47,11 +47,12 @@ func TestFullAccountWhateverTheStatus(t *testing.T) {
 			if c.figures {
 				r.storage = restStorage(t, r.e)
 			}
-			out, stop := r.watch(t, backup.WatchOptions{SpacePoll: 300 * time.Millisecond, Quiet: 100 * time.Millisecond})
+			out, stop := r.watch(t, backup.WatchOptions{SpacePoll: 300 * time.Millisecond, Quiet: 100 * time.Millisecond, RetryDelay: 200 * time.Millisecond})
 			first := next(t, out, 60*time.Second)
 			if transport.Classify(first.err) != transport.ClassQuota || problem.KindOf(first.err) != problem.WritesRefused {
 				t.Fatalf("a full account answering %d ended the pass with %v", c.status, first.err)
 			}
+			time.Sleep(150 * time.Millisecond) // requests already on the wire land
 			putsAtFull := r.e.Requests("PUT")
 			passes := 0
 			for window := time.After(1200 * time.Millisecond); ; {

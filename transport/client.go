@@ -66,6 +66,9 @@ func (c Config) LogValue() slog.Value {
 type Client struct {
 	base     *url.URL
 	http     *http.Client
+	raw      *http.Client
+	chain    *chainVerifier
+	dial     func(ctx context.Context, network, addr string) (net.Conn, error)
 	dav      *gowebdav.Client
 	log      *slog.Logger
 	redactor *Redactor
@@ -122,6 +125,7 @@ func New(cfg Config) (*Client, error) {
 		Upload:   newBandwidth(cfg.UploadLimit),
 		Download: newBandwidth(cfg.DownloadLimit),
 	}
+	c.chain, c.dial = chain, dial
 	c.idle = &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
 		DialContext:         dial,
@@ -141,6 +145,8 @@ func New(cfg Config) (*Client, error) {
 		user: cfg.User, password: cfg.Password, apiKey: cfg.APIKey, challenge: cfg.ChallengeAuth,
 		signer: signerFor(cfg),
 	}}
+	// One exchange as the server answers it, redirects included: for kumo doctor.
+	c.raw = &http.Client{Transport: rt, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	rt = &redirectRT{next: rt}
 	rt = &retryRT{next: rt, policy: cfg.Retry.withDefaults(), done: c.closed}
 

@@ -67,4 +67,3 @@ func isRedirect(code int) bool { return code >= 300 && code < 400 && code != htt
 func onlySlashAdded(from, to *url.URL) bool {
 	return sameOrigin(to, from) && to.Path == from.Path+"/" && to.RawQuery == from.RawQuery
 }
-

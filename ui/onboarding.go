@@ -72,9 +72,10 @@ func newOnboarding(k *App) *onboarding {
 
 	o.form = container.NewVBox(
 		widget.NewForm(
-			widget.NewFormItem("WebDAV address", o.url),
-			widget.NewFormItem("User ID", o.user),
-			widget.NewFormItem("Password", o.password),
+			// My Page → Apps Connection's own words, so a person can match each field.
+			widget.NewFormItem("WebDAV Connection URL", o.url),
+			widget.NewFormItem("Connection ID", o.user),
+			widget.NewFormItem("Apps Password", o.password),
 			widget.NewFormItem("Area", o.area),
 			widget.NewFormItem("This computer", o.device),
 		),
@@ -93,7 +94,8 @@ func newOnboarding(k *App) *onboarding {
 			o.area.Disable()
 			hint.Hide()
 			o.url.SetPlaceHolder("https://dav.example.com/backups/")
-			o.urlHint.SetText("The address of the folder on your WebDAV server that Kumo may write in (https only).")
+			o.urlHint.SetText("The address of the folder on your WebDAV server that Kumo may write in (https only), " +
+				"with that server's user name and password.")
 			o.signIn.SetText("Sign in and choose folders")
 		default:
 			o.form.Show()
@@ -101,8 +103,13 @@ func newOnboarding(k *App) *onboarding {
 			o.area.Enable()
 			hint.Show()
 			o.url.SetPlaceHolder("https://NODE.teracloud.jp/dav/")
-			o.urlHint.SetText("Copy the WebDAV Connection URL, your user ID and the Apps Password from My Page → Apps Connection. " +
+			o.urlHint.SetText("Copy the WebDAV Connection URL, the Connection ID and the Apps Password from My Page → Apps Connection. " +
 				"The backup area keeps backups apart from your files.")
+			if service.CanFindServer() {
+				o.url.SetPlaceHolder("leave empty: Kumo asks InfiniCLOUD where your data is")
+				o.urlHint.SetText("Copy the Connection ID and the Apps Password from My Page → Apps Connection; " +
+					"Kumo finds the WebDAV Connection URL by itself. The backup area keeps backups apart from your files.")
+			}
 			o.signIn.SetText("Sign in and choose folders")
 		}
 	})

@@ -42,7 +42,7 @@ func newSettingsScreen(k *App) *settingsScreen {
 	s.daily = widget.NewEntry()
 	s.login = widget.NewCheck("Start Kumo in the tray when I log in", nil)
 	s.apiKey = widget.NewPasswordEntry()
-	s.apiKey.SetPlaceHolder("optional: 32 characters from My Page → API")
+	s.apiKey.SetPlaceHolder("optional: a key InfiniCLOUD issued to you as a developer")
 	s.device = widget.NewEntry()
 	s.message = widget.NewLabel("")
 	s.message.Wrapping = fyne.TextWrapWord
@@ -82,6 +82,7 @@ func newSettingsScreen(k *App) *settingsScreen {
 			s.message.SetText("The log is in " + paths.Log())
 		}
 	})
+	doctor := widget.NewButton("Check the server (for a bug report)", s.doctor)
 	form := widget.NewForm(
 		widget.NewFormItem("Parallel uploads", s.workers),
 		widget.NewFormItem("Upload limit (KiB/s)", s.limit),
@@ -92,11 +93,16 @@ func newSettingsScreen(k *App) *settingsScreen {
 	)
 	retention := widget.NewLabel("Every version is kept for 14 days, then one a day for the days above, then one a week for good.")
 	retention.Wrapping = fyne.TextWrapWord
+	keyHint := widget.NewLabel("InfiniCLOUD issues API keys to applications through its developer registration form; " +
+		"they are not shown on My Page. Kumo has its own when it was built with one; a key of your own here replaces it. " +
+		"With a key, Kumo shows exact storage figures.")
+	keyHint.Wrapping = fyne.TextWrapWord
 	s.content = container.NewPadded(container.NewVScroll(container.NewVBox(
-		form, retention, save, s.message, widget.NewSeparator(),
+		form, retention, keyHint, save, s.message, widget.NewSeparator(),
 		s.account,
 		container.NewBorder(nil, nil, widget.NewLabel("This computer"), rename, s.device),
 		container.NewHBox(signOut, logs, quit),
+		doctor,
 		widget.NewSeparator(),
 		widget.NewLabel(fmt.Sprintf("About: %s %s (commit %s, built %s)", k.info.Name, k.info.Version, k.info.Commit, k.info.Date)),
 	)))
@@ -163,6 +169,29 @@ func (s *settingsScreen) save() {
 		}
 		s.apiKey.SetText("")
 		s.message.SetText("Saved.")
+	})
+}
+
+// doctor checks what the server does, saves the report and shows it.
+func (s *settingsScreen) doctor() {
+	s.message.SetText("Checking what the server does…")
+	type result struct{ report, path string }
+	background(func() (result, error) {
+		ctx, cancel := context.WithTimeout(s.app.svc.Context(), 2*time.Minute)
+		defer cancel()
+		report, path, err := s.app.svc.Doctor(ctx)
+		return result{report, path}, err
+	}, func(r result, err error) {
+		if err != nil {
+			s.message.SetText(service.Sentence(err))
+			return
+		}
+		s.message.SetText("The report is saved in " + r.path + ": attach it to a bug report. It holds no password, key, user or file name.")
+		text := widget.NewLabel(r.report)
+		text.TextStyle = fyne.TextStyle{Monospace: true}
+		d := dialog.NewCustom("What the server does", "Close", container.NewVScroll(text), s.app.win)
+		d.Resize(fyne.NewSize(680, 480))
+		d.Show()
 	})
 }
 

@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kumo-backup/kumo/account"
+	"github.com/kumo-backup/kumo/emulator"
 	"github.com/kumo-backup/kumo/internal/service"
 	"github.com/kumo-backup/kumo/internal/testenv"
 )
@@ -297,4 +298,41 @@ func TestSignInContinuesAReinstalledComputer(t *testing.T) {
 	if d := k.svc.Device(); d != "laptop" {
 		t.Errorf("signed in as %q, want the old computer's name", d)
 	}
+}
+
+// With an API key built in, a person types only the Connection ID and the
+// Apps Password: Test connection says which node InfiniCLOUD named, and
+// signing in backs up there.
+func TestOnboardingFindsTheNode(t *testing.T) {
+	e := testenv.StartEmulator(t, func(c *emulator.Config) { c.NodeHost = "kumo1.teracloud.jp" })
+	defer func(k string) { account.AppAPIKey = k }(account.AppAPIKey)
+	account.AppAPIKey = e.APIKey
+	k := newTestApp(t, service.Options{RootCAs: e.Pool(), DialContext: e.DialContext})
+	o := k.onboard
+	if ph := read(func() string { return o.url.PlaceHolder }); !strings.Contains(ph, "leave empty") {
+		t.Errorf("the URL field should say it may be left empty: %q", ph)
+	}
+	typeText(o.user, e.User)
+	typeText(o.password, e.AppsPassword)
+	tap(o.test)
+	eventually(t, "a working connection", 20*time.Second, func() bool { return strings.HasPrefix(text(o.result), "The connection works") })
+	if got := text(o.result); !strings.Contains(got, "kumo1.teracloud.jp") || !strings.Contains(got, "used") {
+		t.Errorf("the result should name the node found and the storage: %q", got)
+	}
+	tap(o.signIn)
+	eventually(t, "the main screens", 20*time.Second, func() bool {
+		var c fyne.CanvasObject
+		onUIWait(func() { c = k.win.Content() })
+		return c == k.tabs
+	})
+	if cfg := k.svc.Config(); cfg.Account == nil || cfg.Account.URL != "https://kumo1.teracloud.jp/backup/" {
+		t.Fatalf("signed in to %+v", cfg.Account)
+	}
+	src := filepath.Join(t.TempDir(), "Music")
+	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 10, MaxSize: 2 << 10, Seed: 2, MaxDepth: 1})
+	if err := k.svc.AddFolder(src, nil); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "Up to date", 30*time.Second, func() bool { return text(k.status.line) == "Up to date" })
+	testenv.AssertSameTree(t, src, filepath.Join(e.AreaDir(e.User, "backup"), service.DefaultDevice(), "Music"))
 }

@@ -19,13 +19,12 @@ import (
 	"github.com/kumo-backup/kumo/transport"
 )
 
-// APIKeyEnv gives the optional REST API key without a command-line argument.
-const APIKeyEnv = "KUMO_API_KEY"
-
 func runLogin(ctx context.Context, env Env, args []string) int {
-	c := newCmd(env, "kumo login", "Usage: kumo login --url URL --user ID [flags]\n\n"+
+	c := newCmd(env, "kumo login", "Usage: kumo login --user ID [--url URL] [flags]\n\n"+
 		"Asks for the Apps Password (or reads it from --password-file or "+account.PasswordEnv+"),\n"+
-		"checks the connection, and keeps the password in the system keyring.")
+		"checks the connection, and keeps the password in the system keyring. With an API key\n"+
+		"(Kumo's own, or --api-key-file) InfiniCLOUD says where your data is, so --url may be\n"+
+		"left out; otherwise give the WebDAV Connection URL from My Page → Apps Connection.")
 	fs := c.fs
 	service := fs.String("service", string(account.InfiniCLOUD), "infinicloud, or webdav for any other WebDAV server")
 	rawURL := fs.String("url", "", "WebDAV Connection URL from My Page → Apps Connection (for webdav: the folder's URL)")
@@ -34,12 +33,13 @@ func runLogin(ctx context.Context, env Env, args []string) int {
 	device := fs.String("device", account.DefaultDevice(), "name of this computer on the server")
 	caFile := fs.String("ca-file", "", "PEM file of a certificate authority to trust (self-hosted servers)")
 	fs.StringVar(&c.passwordFile, "password-file", "", "read the password from this file (mode 0600) instead of asking")
-	apiKeyFile := fs.String("api-key-file", "", "read the optional REST API key from this file (or set "+APIKeyEnv+")")
+	apiKeyFile := fs.String("api-key-file", "", "read the optional REST API key from this file (or set "+account.APIKeyEnv+")")
 	takeOver := fs.Bool("take-over", false, "continue the backups of a device folder another computer (or an earlier install) made")
+	fs.StringVar(&c.apiURL, "api-url", "", "REST API server to ask instead of InfiniCLOUD's (the address `kumo emulator` prints)")
 	if code, ok := c.parse(args); !ok {
 		return code
 	}
-	if *rawURL == "" || *user == "" || fs.NArg() != 0 {
+	if *user == "" || fs.NArg() != 0 || *rawURL == "" && account.Service(*service) != account.InfiniCLOUD {
 		return c.usageError()
 	}
 	if err := format.ValidateDeviceName(*device); err != nil {
@@ -50,23 +50,34 @@ func runLogin(ctx context.Context, env Env, args []string) int {
 	default:
 		return c.errorf(2, "unknown service %q: use infinicloud or webdav", s)
 	}
-	acct, err := account.Form{Service: account.Service(*service), URL: *rawURL, Area: *area, User: *user, Device: *device, CAFile: *caFile}.Account()
-	if err != nil {
-		return c.fail(nil, err)
+	form := account.Form{Service: account.Service(*service), URL: *rawURL, Area: *area, User: *user, Device: *device, CAFile: *caFile}
+	if _, err := form.Account(); err != nil && *rawURL != "" {
+		return c.fail(nil, err) // a typo in the address needs no password to be told
 	}
 	secrets, err := readLoginSecrets(env, c.passwordFile, *apiKeyFile)
 	if err != nil {
 		return c.errorf(1, "%v", err)
 	}
-	acct.HasAPIKey = secrets.APIKey != ""
 	cfg, path, code := c.config()
 	if cfg == nil {
 		return code
 	}
-	logger := c.logger(transport.NewRedactor(acct.User, secrets.Password, secrets.APIKey))
-	st, err := account.Check(ctx, acct, secrets, account.Options{Logger: logger, MachineID: cfg.MachineID, TakeOver: *takeOver})
+	logger := c.logger(transport.NewRedactor(*user, secrets.Password, secrets.APIKey))
+	opts := account.Options{Logger: logger, MachineID: cfg.MachineID, TakeOver: *takeOver, APIServers: c.apiServers()}
+	acct, info, err := account.Resolve(ctx, form, secrets, opts)
 	if err != nil {
 		return c.fail(nil, err)
+	}
+	if info != nil {
+		fmt.Fprintf(env.Stdout, "InfiniCLOUD says your data is on %s (WebDAV Connection URL %s).\n", info.Node, info.WebDAVURL)
+	}
+	acct.HasAPIKey = secrets.APIKey != ""
+	st, err := account.Check(ctx, acct, secrets, opts)
+	if err != nil {
+		return c.fail(nil, err)
+	}
+	if st.RESTProblem != nil {
+		fmt.Fprintf(env.Stderr, "Storage figures are not available: %s\n", problem.For(st.RESTProblem, problem.Where{}, problem.CLI))
 	}
 
 	keyringErr := account.SaveSecrets(acct, secrets)
@@ -113,7 +124,7 @@ func readLoginSecrets(env Env, passwordFile, apiKeyFile string) (account.Secrets
 		}
 		s.APIKey = strings.TrimSpace(string(raw))
 	default:
-		s.APIKey = strings.TrimSpace(env.Getenv(APIKeyEnv))
+		s.APIKey = strings.TrimSpace(env.Getenv(account.APIKeyEnv))
 	}
 	if s.APIKey != "" {
 		if err := transport.ValidateAPIKey(s.APIKey); err != nil {
@@ -196,6 +207,9 @@ func runStatus(ctx context.Context, env Env, args []string) int {
 	}
 	fmt.Fprintln(env.Stdout, "Connection: OK")
 	printQuota(env.Stdout, st)
+	if st.RESTProblem != nil {
+		fmt.Fprintf(env.Stdout, "REST API: %s\n", problem.For(st.RESTProblem, s.Where(), problem.CLI))
+	}
 	if len(st.Devices) > 0 {
 		fmt.Fprintf(env.Stdout, "Devices on this account: %s\n", strings.Join(st.Devices, ", "))
 	}
@@ -205,6 +219,8 @@ func runStatus(ctx context.Context, env Env, args []string) int {
 func printQuota(w io.Writer, st *account.Status) {
 	if st.Quota.Known {
 		fmt.Fprintf(w, "Storage: %s used, %s free (from the %s)\n", human.Bytes(st.Quota.Used), human.Bytes(st.Quota.Available), st.QuotaSource)
+	} else {
+		fmt.Fprintln(w, "Storage: unknown (the server does not say how full the account is)")
 	}
 }
 

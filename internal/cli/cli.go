@@ -44,6 +44,7 @@ func commands() []command {
 		{"logout", "sign out: remove the password from the keyring", runLogout},
 		{"status", "show the account, this device, storage use, and check the connection", runStatus},
 		{"rename-device", "rename this computer on the server (its backups move with it)", runRenameDevice},
+		{"doctor", "record what your server does, for a bug report (no secrets in it)", runDoctor},
 		{"emulator", "run a local InfiniCLOUD emulator to try Kumo or test against", runEmulator},
 		{"version", "print the version", runVersion},
 		{"help", "show this help", nil},

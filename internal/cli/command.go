@@ -32,6 +32,15 @@ type cmd struct {
 	tuningFlags, connFlags bool
 	tuningHook             func(*session.Tuning) // a command's own changes to the tuning
 	configPath             string                // where config() read the settings
+	apiURL                 string                // the REST API server instead of InfiniCLOUD's (the emulator's)
+}
+
+// apiServers are the REST API servers to ask: --api-url, or InfiniCLOUD's.
+func (c *cmd) apiServers() []string {
+	if c.apiURL != "" {
+		return []string{c.apiURL}
+	}
+	return nil
 }
 
 func newCmd(env Env, name, usage string) *cmd {
@@ -56,6 +65,7 @@ func (c *cmd) connect(demoHelp string) {
 	c.fs.StringVar(&c.caFile, "ca-file", "", "PEM file of a certificate authority to trust instead of the system's (self-hosted servers)")
 	c.fs.StringVar(&c.passwordFile, "password-file", "", "read the password from this file (mode 0600) instead of the keyring or KUMO_PASSWORD")
 	c.fs.BoolVar(&c.verbose, "v", false, "log every request")
+	c.fs.StringVar(&c.apiURL, "api-url", "", "REST API server to ask instead of InfiniCLOUD's (the address `kumo emulator` prints)")
 }
 
 // tuning adds --workers and --limit-upload; left out, the settings apply.

@@ -94,7 +94,7 @@ var English = Table{Language: "en", Sep: " ", Entries: map[Kind]Entry{
 		DoCLI: "Try again later; if this persists, tell the service that the server's certificate chain is incomplete.",
 	},
 	PasswordNotAccepted: {
-		Says: "InfiniCLOUD does not accept the new Apps Password yet: after a reissue the service can take several minutes.",
+		Says: "InfiniCLOUD did not accept the new Apps Password (yet): after a reissue the service can take several minutes to accept one.",
 		Do:   "Kumo tries it again by itself until {until} and goes on as soon as it is accepted. If it was mistyped, enter it again.",
 	},
 	DeviceTaken: {

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"time"
 
 	"github.com/kumo-backup/kumo/account"
-	"github.com/kumo-backup/kumo/internal/human"
+	"github.com/kumo-backup/kumo/backup/format"
+	"github.com/kumo-backup/kumo/internal/paths"
 	"github.com/kumo-backup/kumo/internal/problem"
 	"github.com/kumo-backup/kumo/transport"
 )
@@ -29,11 +32,20 @@ type Login struct {
 	Password, APIKey        string
 }
 
-func (l Login) account() (account.Account, account.Secrets, error) {
-	a, err := account.Form{Service: l.Service, URL: l.URL, Area: l.Area, User: l.User, Device: l.Device}.Account()
+// account turns the login into an account; an InfiniCLOUD login without
+// a URL is looked up with the REST API (info says what was found).
+func (s *Service) account(ctx context.Context, l Login) (account.Account, account.Secrets, *account.UserInfo, error) {
+	sec := account.Secrets{Password: l.Password, APIKey: l.APIKey}
+	s.redactor.Add(l.User, sec.Password, sec.APIKey)
+	a, info, err := account.Resolve(ctx, account.Form{Service: l.Service, URL: l.URL, Area: l.Area, User: l.User, Device: l.Device},
+		sec, s.accountOptions())
 	a.HasAPIKey = l.APIKey != ""
-	return a, account.Secrets{Password: l.Password, APIKey: l.APIKey}, err
+	return a, sec, info, err
 }
+
+// CanFindServer reports whether an InfiniCLOUD sign-in may leave the WebDAV
+// Connection URL out: Kumo has an API key to ask the service with.
+func CanFindServer() bool { return account.AppAPIKey != "" }
 
 // DefaultDevice is the name this computer gets on the server until renamed.
 func DefaultDevice() string { return account.DefaultDevice() }
@@ -50,19 +62,19 @@ func (s *Service) accountOptions() account.Options {
 // Check tests a login without saving anything ("Test connection"), and
 // says what it found in a sentence.
 func (s *Service) Check(ctx context.Context, l Login) (string, error) {
-	a, sec, err := l.account()
+	a, sec, info, err := s.account(ctx, l)
 	if err != nil {
 		return "", err
 	}
-	s.redactor.Add(a.User, sec.Password, sec.APIKey)
 	st, err := account.Check(ctx, a, sec, s.accountOptions())
 	if err != nil {
 		return "", err
 	}
 	msg := "The connection works."
-	if st.Quota.Known {
-		msg += fmt.Sprintf(" Storage: %s used of %s.", human.Bytes(st.Quota.Used), human.Bytes(st.Quota.Used+st.Quota.Available))
+	if info != nil {
+		msg += fmt.Sprintf(" InfiniCLOUD says your data is on %s.", info.Node)
 	}
+	msg += " Storage: " + storageLine(account.Storage{Quota: st.Quota, Source: st.QuotaSource, RESTProblem: st.RESTProblem}) + "."
 	return msg, nil
 }
 
@@ -70,11 +82,10 @@ func (s *Service) Check(ctx context.Context, l Login) (string, error) {
 // in the settings, then starts backing up the chosen folders. takeOver
 // continues the backups of a device name another install used.
 func (s *Service) SignIn(ctx context.Context, l Login, takeOver bool) error {
-	a, sec, err := l.account()
+	a, sec, _, err := s.account(ctx, l)
 	if err != nil {
 		return err
 	}
-	s.redactor.Add(a.User, sec.Password, sec.APIKey)
 	opts := s.accountOptions()
 	opts.TakeOver = takeOver
 	if _, err := account.Check(ctx, a, sec, opts); err != nil {
@@ -107,7 +118,10 @@ func (s *Service) keep(a account.Account, sec account.Secrets) error {
 
 // Reauthenticate takes the new password after the server refused the old
 // one (an Apps Password reissued on My Page): it checks it, keeps it in the
-// keyring, and resumes every folder where it stopped.
+// keyring, and resumes every folder where it stopped. The service can take
+// several minutes to accept a reissued password, so a refusal is not
+// final: Kumo keeps trying that password with growing pauses for
+// PasswordPatience and goes on by itself once it is accepted.
 func (s *Service) Reauthenticate(ctx context.Context, password string) error {
 	s.mu.Lock()
 	a, sec := s.cfg.Account, s.secrets
@@ -117,18 +131,80 @@ func (s *Service) Reauthenticate(ctx context.Context, password string) error {
 	}
 	sec.Password = password
 	s.redactor.Add(a.User, password)
+	s.stopTrying()
 	if _, err := account.Check(ctx, *a, sec, s.accountOptions()); err != nil {
-		return err
+		if k := problem.KindOf(err); k != problem.WrongPassword && k != problem.WrongPasswordWebDAV {
+			return err
+		}
+		until := time.Now().Add(s.opts.PasswordPatience)
+		s.keepTrying(*a, sec, until)
+		return problem.New(problem.PasswordNotAccepted, problem.Args{"until": until.Local().Format("15:04")}, err)
 	}
-	if err := s.keep(*a, sec); err != nil {
+	return s.accept(*a, sec)
+}
+
+// accept keeps a password the server took and resumes backing up.
+func (s *Service) accept(a account.Account, sec account.Secrets) error {
+	if err := s.keep(a, sec); err != nil {
 		return err
 	}
 	s.stop()
 	s.mu.Lock()
-	s.secrets, s.askPassword = sec, false
+	s.secrets, s.askPassword, s.tryUntil = sec, false, time.Time{}
 	s.mu.Unlock()
 	s.log.Info("signed in again with a new password")
 	return s.Start()
+}
+
+// keepTrying checks a refused password again after 1, 2, 4… times
+// PasswordRetry (at most 2 minutes apart) until it is accepted or until.
+func (s *Service) keepTrying(a account.Account, sec account.Secrets, until time.Time) {
+	ctx, cancel := context.WithCancel(s.life)
+	s.mu.Lock()
+	s.tryUntil, s.stopTry = until, cancel
+	s.changedLocked()
+	s.mu.Unlock()
+	go func() {
+		defer cancel()
+		for delay := s.opts.PasswordRetry; time.Now().Before(until); delay = min(2*delay, 2*time.Minute) {
+			t := time.NewTimer(delay)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			cctx, ccancel := context.WithTimeout(ctx, time.Minute)
+			_, err := account.Check(cctx, a, sec, s.accountOptions())
+			ccancel()
+			switch k := problem.KindOf(err); {
+			case ctx.Err() != nil:
+				return
+			case err == nil:
+				if err := s.accept(a, sec); err != nil {
+					s.log.Warn("the new password was accepted but backing up could not restart", "err", err)
+				}
+				return
+			case k != problem.WrongPassword && k != problem.WrongPasswordWebDAV:
+				continue // unreachable for now: try again later
+			}
+		}
+		s.mu.Lock()
+		s.tryUntil = time.Time{}
+		s.changedLocked()
+		s.mu.Unlock()
+	}()
+}
+
+// stopTrying ends a password retry in progress (a new password replaces it).
+func (s *Service) stopTrying() {
+	s.mu.Lock()
+	stop := s.stopTry
+	s.stopTry, s.tryUntil = nil, time.Time{}
+	s.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
 }
 
 // StartDemo backs up to a built-in InfiniCLOUD emulator, with no account.
@@ -212,4 +288,23 @@ func (s *Service) SetAPIKey(key string) error {
 	}
 	s.secrets, s.cfg.Account = sec, &a
 	return s.saveLocked()
+}
+
+// Doctor records what the account's server does (kumo doctor), saves the
+// report where a person can attach it, and returns its text and path. It
+// names no password, key, user or file.
+func (s *Service) Doctor(ctx context.Context) (report, path string, err error) {
+	sess, err := s.session()
+	if err != nil {
+		return "", "", err
+	}
+	r, err := account.Doctor(ctx, sess.Account, sess.Secrets, sess.AccountOptions())
+	if err != nil {
+		return "", "", sess.Explain(err)
+	}
+	path = filepath.Join(paths.Cache("doctor"), "kumo-doctor-"+format.Stamp(r.When)+".txt")
+	if err := account.SaveReport(r, path); err != nil {
+		return r.Text(), "", err
+	}
+	return r.Text(), path, nil
 }

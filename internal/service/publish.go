@@ -103,6 +103,10 @@ func (s *Service) statusLocked() Status {
 		st.State = Failing
 	}
 	st.Line = line(st.State, files, total, bytesLeft, eta, s.last, len(st.Problems), st.AskPassword)
+	if st.AskPassword && !s.tryUntil.IsZero() {
+		st.Line = "Waiting for InfiniCLOUD to accept the new Apps Password (it can take a few minutes); Kumo tries again until " +
+			s.tryUntil.Local().Format("15:04")
+	}
 	return st
 }
 

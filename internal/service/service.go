@@ -40,6 +40,10 @@ type Options struct {
 	// Autostart is the login entry Settings' "start at login" writes.
 	Autostart autostart.Entry
 	Now       func() time.Time // the engines' clock; tests inject one
+	// PasswordPatience is how long a new password the server refuses is
+	// tried again (10 minutes: a reissue "may take several minutes"),
+	// first after PasswordRetry (15 s), then at growing pauses.
+	PasswordPatience, PasswordRetry time.Duration
 }
 
 // Service is the running backup of one account.
@@ -59,9 +63,13 @@ type Service struct {
 	// hold (one refused request each) until Reauthenticate.
 	askPassword bool
 	problems    []Problem
-	recent      []string // files sent lately, newest first
-	last        time.Time
-	quota       string
+	// tryUntil: a new password the server refused is tried again until
+	// then (stopTry ends that).
+	tryUntil time.Time
+	stopTry  context.CancelFunc
+	recent   []string // files sent lately, newest first
+	last     time.Time
+	quota    string
 
 	// life ends when the service closes; every context the service hands
 	// out derives from it.
@@ -90,6 +98,12 @@ func New(opts Options) (*Service, error) {
 	}
 	if opts.DemoDir == "" {
 		opts.DemoDir = paths.Cache("demo")
+	}
+	if opts.PasswordPatience <= 0 {
+		opts.PasswordPatience = 10 * time.Minute
+	}
+	if opts.PasswordRetry <= 0 {
+		opts.PasswordRetry = 15 * time.Second
 	}
 	cfg, err := account.LoadConfig(opts.ConfigPath)
 	if err != nil {

@@ -165,12 +165,12 @@ func (s *Session) Check(ctx context.Context) (*account.Status, error) {
 
 // AccountOptions are the connection settings for account's own calls.
 func (s *Session) AccountOptions() account.Options {
-	roots := s.opts.RootCAs
-	if s.Demo != nil {
-		roots = s.Demo.Pool()
-	}
-	return account.Options{RootCAs: roots, DialContext: s.opts.DialContext, Logger: s.opts.Logger, MachineID: s.MachineID,
+	o := account.Options{RootCAs: s.opts.RootCAs, DialContext: s.opts.DialContext, Logger: s.opts.Logger, MachineID: s.MachineID,
 		UserAgent: s.opts.UserAgent}
+	if s.Demo != nil {
+		o.RootCAs, o.APIServers = s.Demo.Pool(), []string{s.Demo.APIURL}
+	}
+	return o
 }
 
 // Logger is the session's log, secrets redacted.
