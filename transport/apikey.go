@@ -11,7 +11,7 @@ import (
 const (
 	HeaderAPIKey       = "X-InfiniCLOUD-API-KEY"
 	HeaderAPIKeyLegacy = "X-TeraCLOUD-API-KEY"
-	// MatrixAPIKey is the matrix parameter name: /ba/user;api_key=KEY/.
+	// MatrixAPIKey is the matrix parameter name: /v2/api/ba/user;api_key=KEY.
 	MatrixAPIKey = "api_key"
 )
 
@@ -60,7 +60,7 @@ func (k *APIKey) apply(r *http.Request) {
 }
 
 // AddMatrixParam appends ;name=value to the last non-empty path segment:
-// /ba/user/ becomes /ba/user;api_key=KEY/.
+// /v2/api/ba/user becomes /v2/api/ba/user;api_key=KEY.
 func AddMatrixParam(u *url.URL, name, value string) {
 	add := func(p string) string {
 		trail := strings.HasSuffix(p, "/")

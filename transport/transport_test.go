@@ -44,13 +44,13 @@ func TestValidateAPIKey(t *testing.T) {
 }
 
 func TestMatrixParam(t *testing.T) {
-	u, _ := url.Parse("https://h/ba/user/")
+	u, _ := url.Parse("https://h/v2/api/ba/user/")
 	AddMatrixParam(u, "api_key", "ABC")
-	if got := u.String(); got != "https://h/ba/user;api_key=ABC/" {
+	if got := u.String(); got != "https://h/v2/api/ba/user;api_key=ABC/" {
 		t.Fatalf("got %s", got)
 	}
 	rest, v, ok := CutMatrixParam(u.Path, "api_key")
-	if !ok || v != "ABC" || rest != "/ba/user/" {
+	if !ok || v != "ABC" || rest != "/v2/api/ba/user/" {
 		t.Fatalf("CutMatrixParam = %q %q %v", rest, v, ok)
 	}
 	if _, _, ok := CutMatrixParam("/a;x=1/b", "api_key"); ok {
@@ -260,10 +260,10 @@ func TestLogsNeverCarrySecrets(t *testing.T) {
 	for _, mode := range []APIKeyMode{APIKeyHeader, APIKeyMatrix} {
 		cl := loopbackClient(t, srv, Config{User: "me", Password: password, APIKey: &APIKey{Key: key, Mode: mode},
 			SigningSecret: secret, Logger: logger})
-		_ = cl.GetJSON(context.Background(), "ba/user/", &struct{}{})
+		_ = cl.GetJSON(context.Background(), "v2/api/ba/user", &struct{}{})
 		_ = cl.Mkdir(context.Background(), "folder")
 		cl.log.Info("config", "cfg", Config{URL: srv.URL, User: "me", Password: password})
-		cl.log.Warn("manual", "password", password, "url", srv.URL+"/ba/user;api_key="+key+"/?sig=abc", "Authorization", "Basic xyz")
+		cl.log.Warn("manual", "password", password, "url", srv.URL+"/v2/api/ba/user;api_key="+key+"?sig=abc", "Authorization", "Basic xyz")
 	}
 	out := logs.String()
 	if !strings.Contains(out, "GET") || !strings.Contains(out, "MKCOL") {

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -275,7 +274,7 @@ func (s *Service) SetAPIKey(key string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cfg.Account == nil {
-		return errors.New("sign in to an InfiniCLOUD account first")
+		return problem.New(problem.NotSignedIn, nil, nil)
 	}
 	sec := s.secrets
 	sec.APIKey = key
