@@ -257,6 +257,16 @@ func next(t *testing.T, out chan outcome, limit time.Duration) outcome {
 	}
 }
 
+// untilClean waits for a pass that stopped for nothing and failed nothing.
+func untilClean(t *testing.T, out chan outcome) {
+	t.Helper()
+	for {
+		if o := next(t, out, 30*time.Second); o.err == nil && len(o.sum.Failed) == 0 {
+			return
+		}
+	}
+}
+
 // The network goes away mid-backup and comes back: Kumo stops trying after
 // a few files, waits with growing pauses instead of hammering, and finishes
 // by itself once the server answers.
@@ -283,12 +293,7 @@ func TestNetworkLossMidBackup(t *testing.T) {
 		t.Errorf("%d connection attempts in 2 s without a network: Kumo hammers instead of waiting", attempts)
 	}
 	r.proxy.SetDown(false)
-	for {
-		o := next(t, out, 30*time.Second)
-		if o.err == nil && len(o.sum.Failed) == 0 {
-			break
-		}
-	}
+	untilClean(t, out)
 	stop()
 	files, bytes := r.verify(t)
 	t.Logf("network down for 2 s after %d uploads: %d connection attempts meanwhile; %d files, %d bytes identical",

@@ -79,12 +79,7 @@ func TestFullAccountWhateverTheStatus(t *testing.T) {
 			if err := r.e.UpdateAccount(r.e.User, func(a *emulator.Account) { a.Quota = 0 }); err != nil {
 				t.Fatal(err)
 			}
-			for {
-				o := next(t, out, 30*time.Second)
-				if o.err == nil && len(o.sum.Failed) == 0 {
-					break
-				}
-			}
+			untilClean(t, out)
 			stop()
 			files, bytes := r.verify(t)
 			t.Logf("full (answering %d) after %d PUTs; %d upload attempts in %d passes in the next 1.2 s; then %d files, %d bytes identical",
@@ -126,12 +121,7 @@ func TestDeletionFreesNothingUntilTheSnapshotsGo(t *testing.T) {
 		t.Fatalf("%d uploads right after the deletion: the snapshots still hold its space", n)
 	}
 	clock.Set(clock.Now().Add(6*time.Hour + time.Minute))
-	for {
-		o := next(t, out, 30*time.Second)
-		if o.err == nil && len(o.sum.Failed) == 0 {
-			break
-		}
-	}
+	untilClean(t, out)
 	stop()
 	files, bytes := r.verify(t)
 	t.Logf("held while the snapshots kept the deleted 4 MiB; after the delay %d files, %d bytes identical", files, bytes)

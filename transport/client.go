@@ -127,9 +127,11 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.chain, c.dial = chain, dial
 	c.idle = &http.Transport{
-		Proxy:               http.ProxyFromEnvironment,
-		DialContext:         dial,
-		DialTLSContext:      dialTLS(dial, chain, pin),
+		Proxy:          http.ProxyFromEnvironment,
+		DialContext:    dial,
+		DialTLSContext: dialTLS(dial, chain, pin),
+		// Through a proxy Go does the handshake itself, with this.
+		TLSClientConfig:     &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: cfg.RootCAs, VerifyConnection: pin},
 		IdleConnTimeout:     90 * time.Second,
 		MaxIdleConns:        conns * 2,
 		MaxIdleConnsPerHost: conns + 2,
