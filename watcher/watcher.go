@@ -57,6 +57,7 @@ type Watcher struct {
 	paths     map[string]*pending
 	rescans   map[string]*pending
 	told      map[string]bool // warnings already given
+	renamed   *pending        // the path of the last event, when it was a Rename
 }
 
 type pending struct{ first, last time.Time }
@@ -237,13 +238,29 @@ func (w *Watcher) arm(t *time.Timer, next time.Time) {
 	}
 }
 
-func (w *Watcher) mark(set map[string]*pending, rel string) {
+func (w *Watcher) mark(set map[string]*pending, rel string) *pending {
 	now := time.Now()
 	if p, ok := set[rel]; ok {
 		p.last = now
-		return
+		return p
 	}
-	set[rel] = &pending{first: now, last: now}
+	p := &pending{first: now, last: now}
+	set[rel] = p
+	return p
+}
+
+// tie makes two pending paths settle at the same instant, so that no batch
+// boundary can fall between them.
+func tie(a, b *pending) {
+	first, last := a.first, a.last
+	if b.first.Before(first) {
+		first = b.first
+	}
+	if b.last.After(last) {
+		last = b.last
+	}
+	*a = pending{first: first, last: last}
+	*b = *a
 }
 
 func (w *Watcher) handle(ev fsnotify.Event) {
@@ -261,19 +278,31 @@ func (w *Watcher) handle(ev fsnotify.Event) {
 	if w.opts.Filter.Ignored(rel, isDir) {
 		return
 	}
+	// The system reports a rename within the tree as a Rename of the old
+	// name at once followed by a Create of the new one: the engine must see
+	// both halves in one batch to move the file instead of uploading it.
+	renamed := w.renamed
+	w.renamed = nil
+	var p *pending
 	switch {
 	case isDir && ev.Has(fsnotify.Create):
 		// A new folder (made, or moved in): watch it, then rescan it, since
 		// files may have landed in it before its watch existed.
 		w.addTree(rel)
-		w.mark(w.rescans, rel)
+		p = w.mark(w.rescans, rel)
 	case ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename):
 		if w.watched[rel] {
 			w.forget(rel)
 		}
-		w.mark(w.paths, rel)
+		p = w.mark(w.paths, rel)
+		if ev.Has(fsnotify.Rename) {
+			w.renamed = p
+		}
 	default:
-		w.mark(w.paths, rel)
+		p = w.mark(w.paths, rel)
+	}
+	if renamed != nil && ev.Has(fsnotify.Create) {
+		tie(renamed, p)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fsnotify/fsnotify"
 )
 
 // collect gathers batches until none has come for idle, or limit passes.
@@ -197,4 +199,32 @@ func TestFilterDefaults(t *testing.T) {
 			t.Errorf("%s: ignored=%v, want %v", rel, got, want)
 		}
 	}
+}
+
+// The two halves of a rename reach the engine in one batch, however the
+// moment the batch is cut falls between them: otherwise the old name is
+// taken for a deletion and the new one uploaded again.
+func TestRenameHalvesShareABatch(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"a", "b"} {
+		os.MkdirAll(filepath.Join(root, d), 0o755)
+	}
+	os.WriteFile(filepath.Join(root, "b", "x.txt"), []byte("moved"), 0o644)
+	const quiet = 100 * time.Millisecond
+	w := &Watcher{root: root, opts: Options{Filter: NewFilter(), Quiet: quiet, MaxDelay: time.Hour},
+		paths: map[string]*pending{}, rescans: map[string]*pending{}, watched: map[string]bool{}}
+	w.handle(fsnotify.Event{Name: filepath.Join(root, "a", "x.txt"), Op: fsnotify.Rename})
+	from := *w.paths["a/x.txt"]
+	time.Sleep(quiet / 2) // a busy machine can hand the second half over late
+	w.handle(fsnotify.Event{Name: filepath.Join(root, "b", "x.txt"), Op: fsnotify.Create})
+	// Whenever the batch is cut, the first one to hold either half holds both.
+	for at := from.last; at.Before(from.last.Add(2 * quiet)); at = at.Add(quiet / 20) {
+		if b, _ := w.due(at); len(b.Paths) > 0 {
+			if strings.Join(b.Paths, " ") != "a/x.txt b/x.txt" {
+				t.Fatalf("batch cut %v after the rename: %v, want both halves", at.Sub(from.last), b.Paths)
+			}
+			return
+		}
+	}
+	t.Fatal("the rename was never reported")
 }

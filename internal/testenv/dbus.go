@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"bufio"
+	"errors"
 	"os"
 	"os/exec"
 	"strings"
@@ -57,9 +58,19 @@ func StartTray(t testing.TB, addr string, withHost bool) *Tray {
 		t.Fatal("status-notifier-watcher did not take its name")
 	}
 	if withHost {
-		if call := conn.Object(trayWatcher, "/StatusNotifierWatcher").Call(trayWatcher+".RegisterStatusNotifierHost", 0,
-			"org.kde.StatusNotifierHost-kumo-test"); call.Err != nil {
-			t.Fatal(call.Err)
+		// The watcher takes its name a moment before it exports its object:
+		// until then the call answers UnknownObject.
+		var err error
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			err = conn.Object(trayWatcher, "/StatusNotifierWatcher").Call(trayWatcher+".RegisterStatusNotifierHost", 0,
+				"org.kde.StatusNotifierHost-kumo-test").Err
+			var dbusErr dbus.Error
+			if err == nil || !errors.As(err, &dbusErr) || dbusErr.Name != "org.freedesktop.DBus.Error.UnknownObject" {
+				break
+			}
+		}
+		if err != nil {
+			t.Fatalf("registering a tray host with the watcher: %v", err)
 		}
 	}
 	return tr
