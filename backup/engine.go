@@ -78,7 +78,8 @@ type Summary struct {
 	Moved     int64  // renames done with a server-side MOVE
 	Versioned int64  // earlier contents kept as versions
 	Unchanged int64  // files already on the server
-	Catalog   string // the catalog written, if any
+	Moment    string // the moment recorded on the server, if anything changed
+	Record    string // the file that records it: a journal, or the folder's first checkpoint
 	Pruned    int    // versions and catalogs removed by retention
 	Duration  time.Duration
 	Skipped   []FileError // left out on purpose (special files)
@@ -240,6 +241,12 @@ func (e *Engine) pass(ctx context.Context, sc scope) (*Summary, error) {
 	if err := e.checkMounted(st); err != nil {
 		return nil, err
 	}
+	if err := e.settle(ctx); err != nil {
+		if f := fatal(err); f != nil {
+			return nil, f
+		}
+		return nil, fmt.Errorf("finishing the record of the last backup on the server: %w", err)
+	}
 	p, err := e.scan(ctx, sc)
 	if err != nil {
 		return nil, err
@@ -248,7 +255,9 @@ func (e *Engine) pass(ctx context.Context, sc scope) (*Summary, error) {
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	r := &run{Engine: e, sum: sum, cancel: cancel, w: newIndexWriter(e.ix, e.folder), torn: map[string]bool{},
+	w := newIndexWriter(e.ix, e.folder)
+	w.recorded = !e.hasHistory()
+	r := &run{Engine: e, sum: sum, cancel: cancel, w: w, torn: map[string]bool{},
 		track: newTracker(int64(len(p.uploads)), p.bytes)}
 	r.dirs = newDirCache(e.remote, e.ix.HasDir, r.w.dir)
 	stopProgress := r.reportProgress()
@@ -309,13 +318,12 @@ func (e *Engine) pass(ctx context.Context, sc scope) (*Summary, error) {
 	if werr != nil {
 		return sum, fmt.Errorf("recording the backup in the local index: %w", werr)
 	}
-	changed := r.changed.Load() > 0 || len(p.meta) > 0
-	if changed || e.ix.Meta(e.folder, "catalog") == "" {
-		if sum.Catalog, err = e.writeCatalog(ctx); err != nil {
+	if !e.hasHistory() || len(e.ix.Unjournaled(e.folder)) > 0 {
+		if sum.Moment, sum.Record, err = e.record(ctx); err != nil {
 			if f := fatal(err); f != nil {
 				return sum, f
 			}
-			return sum, fmt.Errorf("writing the catalog: %w", err)
+			return sum, fmt.Errorf("recording the backup's moment on the server: %w", err)
 		}
 	}
 	if sum.Pruned, err = e.prune(ctx); err != nil {

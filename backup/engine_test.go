@@ -148,7 +148,7 @@ func TestSpecialFilesAndLinks(t *testing.T) {
 	if len(sum.Skipped) != 1 || sum.Skipped[0].Path != "pipe" {
 		t.Errorf("skipped: %v", sum.Skipped)
 	}
-	cat := readCatalog(t, filepath.Join(srv.dataDir, sum.Catalog))
+	cat := readCatalog(t, filepath.Join(srv.dataDir, sum.Record))
 	for link, target := range map[string]string{"broken": "does-not-exist", "loop": ".", "up": ".."} {
 		if cat[link].Link != target {
 			t.Errorf("%s: catalog has %+v, want the link to %s", link, cat[link], target)

@@ -2,7 +2,6 @@ package backup
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kumo-backup/kumo/backup/format"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -34,6 +34,11 @@ type Entry struct {
 	Vacated bool `json:"x,omitempty"`
 }
 
+// catalog is the entry as the server's history records it.
+func (e Entry) catalog(rel string) format.CatalogEntry {
+	return format.CatalogEntry{Path: rel, Size: e.Size, MTime: e.MTime, Mode: e.Mode, SHA256: e.SHA256, Since: e.Since, Link: e.Link}
+}
+
 func (e Entry) sameMeta(o Entry) bool {
 	return e.Size == o.Size && e.MTime == o.MTime && e.Mode == o.Mode && e.Link == o.Link &&
 		(e.Inode == 0 || o.Inode == 0 || e.Inode == o.Inode)
@@ -50,6 +55,9 @@ var (
 	bucketDirs     = []byte("dirs")     // remote folder path -> ""
 	bucketVersions = []byte("versions") // remote version path -> superseded stamp
 	bucketMeta     = []byte("meta")     // folder \x00 key -> value
+	// bucketJournal lists the paths whose state changed since the last
+	// journal record went to the server: what the next one must say.
+	bucketJournal = []byte("unjournaled") // folder \x00 rel -> ""
 )
 
 // ErrIndexBusy means another Kumo process holds the index.
@@ -68,7 +76,7 @@ func OpenIndex(path string) (*Index, error) {
 		return nil, fmt.Errorf("cannot open the index %s (delete it to start afresh; nothing on the server is lost): %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketFiles, bucketDirs, bucketVersions, bucketMeta} {
+		for _, b := range [][]byte{bucketFiles, bucketDirs, bucketVersions, bucketMeta, bucketJournal} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -93,7 +101,7 @@ func (ix *Index) Get(folder, rel string) (Entry, bool) {
 	var ok bool
 	_ = ix.db.View(func(tx *bolt.Tx) error {
 		if v := tx.Bucket(bucketFiles).Get(fileKey(folder, rel)); v != nil {
-			ok = json.Unmarshal(v, &e) == nil
+			ok = decodeEntry(v, &e) == nil
 		}
 		return nil
 	})
@@ -123,7 +131,7 @@ func (ix *Index) forEachPrefix(folder, relPrefix string, fn func(rel string, e E
 		c := tx.Bucket(bucketFiles).Cursor()
 		for k, v := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, v = c.Next() {
 			var e Entry
-			if json.Unmarshal(v, &e) == nil {
+			if decodeEntry(v, &e) == nil {
 				fn(string(k[len(base):]), e)
 			}
 		}
@@ -151,27 +159,88 @@ type change struct {
 	dir         string // a remote folder now known to exist
 	version     string // a version created, with stamp as its superseded time
 	stamp       string
+	// recorded: the server's history already says this (an index rebuilt
+	// from it), so the next journal record need not.
+	recorded bool
 }
 
 func (ix *Index) apply(changes []change) error {
 	return ix.db.Update(func(tx *bolt.Tx) error {
-		files, dirs, versions := tx.Bucket(bucketFiles), tx.Bucket(bucketDirs), tx.Bucket(bucketVersions)
+		files, dirs, versions, journal := tx.Bucket(bucketFiles), tx.Bucket(bucketDirs), tx.Bucket(bucketVersions), tx.Bucket(bucketJournal)
+		// Entries mostly arrive in path order (a folder walk): fuller pages
+		// keep the index, and what of it is mapped in memory, small.
+		files.FillPercent = 0.9
 		for _, c := range changes {
 			var err error
+			key := fileKey(c.folder, c.rel)
 			switch {
 			case c.dir != "":
 				err = dirs.Put([]byte(c.dir), nil)
 			case c.version != "":
 				err = versions.Put([]byte(c.version), []byte(c.stamp))
 			case c.entry == nil:
-				err = files.Delete(fileKey(c.folder, c.rel))
+				if files.Get(key) != nil && !c.recorded {
+					err = journal.Put(key, nil)
+				}
+				if err == nil {
+					err = files.Delete(key)
+				}
 			default:
-				var v []byte
-				if v, err = json.Marshal(c.entry); err == nil {
-					err = files.Put(fileKey(c.folder, c.rel), v)
+				if !c.recorded && catalogChanged(files.Get(key), c.entry) {
+					err = journal.Put(key, nil)
+				}
+				if err == nil {
+					err = files.Put(key, encodeEntry(c.entry))
 				}
 			}
 			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// catalogChanged reports whether e says something else than old (an
+// encoded entry, nil when none) in what the server's history records.
+func catalogChanged(old []byte, e *Entry) bool {
+	if old == nil {
+		return true
+	}
+	var o Entry
+	if decodeEntry(old, &o) != nil {
+		return true
+	}
+	return o.catalog("") != e.catalog("")
+}
+
+// Unjournaled lists the paths of folder whose state the server's history
+// does not say yet, sorted.
+func (ix *Index) Unjournaled(folder string) []string {
+	prefix := []byte(folder + "\x00")
+	var out []string
+	_ = ix.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketJournal).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			out = append(out, string(k[len(prefix):]))
+		}
+		return nil
+	})
+	return out
+}
+
+// Journaled records, in one transaction, that the server's history now
+// says rels (and sets the given meta values of folder).
+func (ix *Index) Journaled(folder string, rels []string, meta map[string]string) error {
+	return ix.db.Update(func(tx *bolt.Tx) error {
+		j, m := tx.Bucket(bucketJournal), tx.Bucket(bucketMeta)
+		for _, rel := range rels {
+			if err := j.Delete(fileKey(folder, rel)); err != nil {
+				return err
+			}
+		}
+		for k, v := range meta {
+			if err := m.Put([]byte(folder+"\x00"+k), []byte(v)); err != nil {
 				return err
 			}
 		}

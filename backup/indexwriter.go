@@ -12,6 +12,9 @@ import (
 type indexWriter struct {
 	ix     *Index
 	folder string
+	// recorded: the folder has no history on the server yet, so its first
+	// checkpoint will say everything; nothing needs noting for a journal.
+	recorded bool
 
 	mu      sync.Mutex
 	pending []change
@@ -34,6 +37,7 @@ func newIndexWriter(ix *Index, folder string) *indexWriter {
 
 func (w *indexWriter) add(c change) {
 	c.folder = w.folder
+	c.recorded = c.recorded || w.recorded
 	w.mu.Lock()
 	w.pending = append(w.pending, c)
 	full := len(w.pending) >= writerBatch
@@ -47,8 +51,13 @@ func (w *indexWriter) add(c change) {
 }
 
 func (w *indexWriter) put(rel string, e Entry) { w.add(change{rel: rel, entry: &e}) }
-func (w *indexWriter) del(rel string)          { w.add(change{rel: rel}) }
-func (w *indexWriter) dir(remote string)       { w.add(change{dir: remote}) }
+
+// putRecorded is put for what the server's history already says.
+func (w *indexWriter) putRecorded(rel string, e Entry) {
+	w.add(change{rel: rel, entry: &e, recorded: true})
+}
+func (w *indexWriter) del(rel string)    { w.add(change{rel: rel}) }
+func (w *indexWriter) dir(remote string) { w.add(change{dir: remote}) }
 func (w *indexWriter) version(remote, superseded string) {
 	w.add(change{version: remote, stamp: superseded})
 }

@@ -105,7 +105,7 @@ func TestRunOnceEndToEnd(t *testing.T) {
 				t.Errorf("nothing should be skipped: %v", sum.Skipped)
 			}
 			// The link is recorded in the catalog, not followed or uploaded.
-			cat := readCatalog(t, filepath.Join(srv.dataDir, sum.Catalog))
+			cat := readCatalog(t, filepath.Join(srv.dataDir, sum.Record))
 			if link, ok := cat["link-out"]; !ok || link.Link != "/etc/passwd" {
 				t.Errorf("the catalog should record the symbolic link and its target: %+v", link)
 			}

@@ -1,9 +1,13 @@
 package backup
 
 import (
+	"context"
 	"fmt"
+	"path"
 	"sort"
 	"time"
+
+	"github.com/kumo-backup/kumo/backup/format"
 )
 
 // Retention says how long replaced and deleted content is kept, counted
@@ -49,4 +53,58 @@ func (r Retention) prune(superseded []time.Time, now time.Time) []bool {
 		}
 	}
 	return drop
+}
+
+// pruneEvery is how often retention runs.
+const pruneEvery = 24 * time.Hour
+
+// prune deletes versions retention no longer keeps, and compacts the
+// folder's history to the moments it keeps (compact.go).
+func (e *Engine) prune(ctx context.Context) (int, error) {
+	now := e.now()
+	if last, err := format.ParseStamp(e.ix.Meta(e.folder, "pruned")); err == nil && now.Sub(last) < pruneEvery {
+		return 0, nil
+	}
+	byFile := map[string][]string{}
+	for name := range e.ix.Versions(e.folderAt.AllVersions() + "/") {
+		byFile[path.Dir(name)] = append(byFile[path.Dir(name)], name)
+	}
+	var gone []string
+	for _, names := range byFile {
+		gone = append(gone, e.expired(names, now)...)
+	}
+	for _, name := range gone {
+		if err := e.remote.Delete(ctx, name); err != nil {
+			return 0, err
+		}
+	}
+	if err := e.ix.ForgetVersions(gone); err != nil {
+		return 0, err
+	}
+	n, err := e.compact(ctx, now)
+	if err != nil {
+		return len(gone) + n, err
+	}
+	return len(gone) + n, e.ix.SetMeta(e.folder, "pruned", format.Stamp(now))
+}
+
+// expired picks the versions of one file that retention drops.
+func (e *Engine) expired(names []string, now time.Time) []string {
+	var kept []string
+	var times []time.Time
+	for _, n := range names {
+		_, superseded, ok := format.ParseVersionName(path.Base(n))
+		t, err := format.ParseStamp(superseded)
+		if !ok || err != nil {
+			continue // not Kumo's naming: never delete what is not understood
+		}
+		kept, times = append(kept, n), append(times, t)
+	}
+	var gone []string
+	for i, drop := range e.opts.Retention.prune(times, now) {
+		if drop {
+			gone = append(gone, kept[i])
+		}
+	}
+	return gone
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"io/fs"
 	"os"
@@ -54,29 +55,54 @@ type newFile struct {
 }
 
 // scanner builds a plan; one visit function serves full and scoped scans.
+// A full scan holds no copy of the index: it looks entries up one by one
+// and remembers what it saw as 8-byte hashes, so its memory stays small
+// for a million files; a scoped scan loads the few entries in scope.
 type scanner struct {
 	e     *Engine
 	all   bool // a full pass: every index entry is in scope
+	first bool // the folder's index is empty: every file is new
 	p     *plan
-	index map[string]Entry // the index entries in scope
-	seen  map[string]bool
+	index map[string]Entry // scoped scans: the index entries in scope
+	seen  seenSet
 	dirs  map[string]bool
 	fresh []newFile
+}
+
+// seenSet remembers paths by a 64-bit hash: a collision could only keep
+// a deleted file's entry one more pass, with odds far below a disk error.
+type seenSet map[uint64]struct{}
+
+func pathHash(rel string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(rel))
+	return h.Sum64()
+}
+
+func (s seenSet) add(rel string)      { s[pathHash(rel)] = struct{}{} }
+func (s seenSet) has(rel string) bool { _, ok := s[pathHash(rel)]; return ok }
+
+// lookup is the index entry of rel.
+func (s *scanner) lookup(rel string) (Entry, bool) {
+	if s.all {
+		if s.first {
+			return Entry{}, false
+		}
+		return s.e.ix.Get(s.e.folder, rel)
+	}
+	en, ok := s.index[rel]
+	return en, ok
 }
 
 // scan compares the folder (or the part in scope) with the index. It reads
 // file contents only to hash files whose metadata changed but size did not,
 // or that may be renamed copies of missing ones.
 func (e *Engine) scan(ctx context.Context, sc scope) (*plan, error) {
-	s := &scanner{e: e, all: sc.all, p: &plan{meta: map[string]Entry{}, deletes: map[string]Entry{}},
-		index: map[string]Entry{}, seen: map[string]bool{}, dirs: map[string]bool{}}
+	s := &scanner{e: e, all: sc.all, first: e.ix.Empty(e.folder), p: &plan{meta: map[string]Entry{}, deletes: map[string]Entry{}},
+		index: map[string]Entry{}, seen: seenSet{}, dirs: map[string]bool{}}
 	load := func(rel string, en Entry) { s.index[rel] = en }
 	walk := []string{"."}
-	if sc.all {
-		if err := e.ix.ForEach(e.folder, load); err != nil {
-			return nil, err
-		}
-	} else {
+	if !sc.all {
 		walk = sc.dirs
 		for _, rel := range append(append([]string{}, sc.dirs...), sc.paths...) {
 			if err := e.ix.forEachUnder(e.folder, rel, load); err != nil {
@@ -129,12 +155,12 @@ func (s *scanner) visit(ctx context.Context, abs string, d fs.DirEntry, err erro
 		}
 		return nil
 	}
-	if rel == "." || s.seen[rel] {
+	if rel == "." || s.seen.has(rel) {
 		return nil
 	}
 	if e.filter.Ignored(rel, d.IsDir()) {
 		// Left out from now on; what the server has of it stays as it is.
-		s.seen[rel] = true
+		s.seen.add(rel)
 		if d.IsDir() {
 			s.keepUnder(rel)
 			return filepath.SkipDir
@@ -145,7 +171,7 @@ func (s *scanner) visit(ctx context.Context, abs string, d fs.DirEntry, err erro
 	if err != nil { // vanished between listing and stat
 		return nil
 	}
-	old, known := s.index[rel]
+	old, known := s.lookup(rel)
 	switch t := d.Type(); {
 	case t.IsDir():
 		if !s.dirs[rel] && !e.ix.HasDir(e.folderAt.Current(rel)) {
@@ -153,7 +179,7 @@ func (s *scanner) visit(ctx context.Context, abs string, d fs.DirEntry, err erro
 			p.dirs = append(p.dirs, rel)
 		}
 	case t&fs.ModeSymlink != 0:
-		s.seen[rel] = true
+		s.seen.add(rel)
 		target, err := os.Readlink(abs)
 		if err != nil {
 			p.failed = append(p.failed, FileError{rel, err})
@@ -165,9 +191,11 @@ func (s *scanner) visit(ctx context.Context, abs string, d fs.DirEntry, err erro
 			p.meta[rel] = cur // recorded for restore, never followed
 		}
 	case t.IsRegular():
-		s.seen[rel] = true
+		s.seen.add(rel)
 		cur := localEntry(info)
 		switch {
+		case !known && s.first:
+			p.addUpload(rel, cur.Size) // nothing to be renamed from: no need to hold it
 		case !known:
 			s.fresh = append(s.fresh, newFile{rel, cur})
 		case old.Vacated || old.Link != "" || old.Pending != "":
@@ -222,9 +250,13 @@ func (s *scanner) findMovedIn(missing map[string]Entry) {
 
 // keepUnder marks every indexed path under dir as seen: not to be deleted.
 func (s *scanner) keepUnder(dir string) {
+	if s.all {
+		_ = s.e.ix.forEachPrefix(s.e.folder, dir+"/", func(rel string, _ Entry) { s.seen.add(rel) })
+		return
+	}
 	for r := range s.index {
 		if strings.HasPrefix(r, dir+"/") {
-			s.seen[r] = true
+			s.seen.add(r)
 		}
 	}
 }
@@ -234,9 +266,16 @@ func (s *scanner) keepUnder(dir string) {
 func (s *scanner) finish() *plan {
 	p := s.p
 	missing := map[string]Entry{}
-	for rel, en := range s.index {
-		if !s.seen[rel] {
+	gone := func(rel string, en Entry) {
+		if !s.seen.has(rel) {
 			missing[rel] = en
+		}
+	}
+	if s.all {
+		_ = s.e.ix.ForEach(s.e.folder, gone) // streamed: only what is missing is held
+	} else {
+		for rel, en := range s.index {
+			gone(rel, en)
 		}
 	}
 	s.findMovedIn(missing)

@@ -147,6 +147,14 @@ func (u *user) reserve(n int64) bool {
 	return true
 }
 
+// freed counts n bytes deleted: gone from the disk, held by the snapshots.
+func (u *user) freed(n int64) {
+	u.hold(n)
+	u.mu.Lock()
+	u.used -= n
+	u.mu.Unlock()
+}
+
 func (u *user) markDirty() {
 	u.mu.Lock()
 	u.dirty = true
@@ -183,10 +191,13 @@ func (u *user) serveDAV(w http.ResponseWriter, r *http.Request, area string) {
 			return
 		}
 		if d, err := url.Parse(r.Header.Get("Destination")); err == nil && strings.HasPrefix(d.Path, h.Prefix+"/") {
-			parent := filepath.Dir(filepath.Join(string(h.FileSystem.(*propFS).Dir), filepath.FromSlash(clean(strings.TrimPrefix(d.Path, h.Prefix)))))
-			if st, err := os.Stat(parent); err != nil || !st.IsDir() {
+			dest := filepath.Join(string(h.FileSystem.(*propFS).Dir), filepath.FromSlash(clean(strings.TrimPrefix(d.Path, h.Prefix))))
+			if st, err := os.Stat(filepath.Dir(dest)); err != nil || !st.IsDir() {
 				http.Error(w, "the destination's parent collection does not exist", http.StatusConflict)
 				return
+			}
+			if _, err := os.Lstat(dest); r.Method == "MOVE" && errors.Is(err, os.ErrNotExist) {
+				break // a MOVE to a new name changes no usage: nothing to recount
 			}
 		}
 		defer u.markDirty()
@@ -195,9 +206,8 @@ func (u *user) serveDAV(w http.ResponseWriter, r *http.Request, area string) {
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
 			if rec.status < 300 {
-				u.hold(size)
+				u.freed(size)
 			}
-			u.markDirty()
 		}()
 		w = rec
 	case "PROPFIND", "PROPPATCH":

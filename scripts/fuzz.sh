@@ -19,6 +19,7 @@ targets=(
 	./transport:FuzzValidateAPIKey:30000
 	./transport:FuzzVerify:15000
 	./backup/format:FuzzDecodeCatalog:15000
+	./backup/format:FuzzReadJournal:60000
 	./backup/restore:FuzzCheckRel:15000
 	./account:FuzzLoadConfig:500
 )

@@ -18,6 +18,9 @@ type StatusError struct {
 	Body string // start of the answer's body, secrets redacted (REST errors)
 }
 
+// NotFound reports a 404: the path is not on the server.
+func (e *StatusError) NotFound() bool { return e.Code == http.StatusNotFound }
+
 func (e *StatusError) Error() string {
 	return fmt.Sprintf("%s %s: server answered %d %s", e.Op, e.Path, e.Code, http.StatusText(e.Code))
 }

@@ -45,23 +45,17 @@ func (v *View) locate(ctx context.Context, f File, try attempt) error {
 		return err
 	}
 	if f.Since != "" && f.SHA256 != "" {
-		for _, s := range v.later {
-			entries, err := v.catalog(ctx, s.Stamp)
-			if err != nil {
-				continue // a damaged later catalog only hides renames
+		for _, e := range v.movedLater(ctx) {
+			if e.Path == f.Path || e.Since != f.Since || e.SHA256 != f.SHA256 || CheckRel(e.Path) != nil {
+				continue
 			}
-			for _, e := range entries {
-				if e.Path == f.Path || e.Since != f.Since || e.SHA256 != f.SHA256 || CheckRel(e.Path) != nil {
-					continue
-				}
-				if n, ok := newest[e.Path]; ok && n.Since == f.Since {
-					if done, err := offer(v.paths.Current(e.Path)); done || err != nil {
-						return err
-					}
-				}
-				if done, err := v.offerVersions(ctx, e.Path, f.Since, offer); done || err != nil {
+			if n, ok := newest[e.Path]; ok && n.Since == f.Since {
+				if done, err := offer(v.paths.Current(e.Path)); done || err != nil {
 					return err
 				}
+			}
+			if done, err := v.offerVersions(ctx, e.Path, f.Since, offer); done || err != nil {
+				return err
 			}
 		}
 	}
@@ -116,29 +110,38 @@ func (v *View) listDir(ctx context.Context, dir string) ([]os.FileInfo, error) {
 	return infos, nil
 }
 
-// newest maps the newest catalog's paths to their entries: what the
+// newest maps the newest moment's paths to their entries: what the
 // current copies on the server are.
 func (v *View) newest(ctx context.Context) (map[string]format.CatalogEntry, error) {
 	v.mu.Lock()
-	idx := v.newestIdx
-	v.mu.Unlock()
-	if idx != nil {
-		return idx, nil
+	defer v.mu.Unlock()
+	if v.newestIdx != nil {
+		return v.newestIdx, nil
 	}
-	stamp := v.Snapshot.Stamp
-	if len(v.later) > 0 {
-		stamp = v.later[len(v.later)-1].Stamp
-	}
-	entries, err := v.catalog(ctx, stamp)
-	if err != nil {
+	idx := map[string]format.CatalogEntry{}
+	if err := v.history.State(ctx, v.history.Newest(), func(e format.CatalogEntry) error { idx[e.Path] = e; return nil }); err != nil {
 		return nil, err
 	}
-	idx = make(map[string]format.CatalogEntry, len(entries))
-	for _, e := range entries {
-		idx[e.Path] = e
-	}
-	v.mu.Lock()
 	v.newestIdx = idx
-	v.mu.Unlock()
 	return idx, nil
+}
+
+// movedLater lists what the moments after this snapshot put anywhere: a
+// content renamed after the snapshot is found at its new path or in its
+// versions. A damaged later record only hides renames.
+func (v *View) movedLater(ctx context.Context) []format.CatalogEntry {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !v.movedRead {
+		v.movedRead = true
+		_ = v.history.After(ctx, v.Snapshot.Stamp, func(r format.Record) error {
+			for _, c := range r.Changes {
+				if !c.Gone {
+					v.moved = append(v.moved, c.CatalogEntry)
+				}
+			}
+			return nil
+		})
+	}
+	return v.moved
 }

@@ -77,29 +77,33 @@ func Folders(ctx context.Context, r Remote, device string) ([]string, error) {
 
 // Snapshots lists the moments a folder can be restored to, oldest first.
 func Snapshots(ctx context.Context, r Remote, device, folder string) ([]Snapshot, error) {
+	h, err := history(ctx, r, device, folder)
+	if err != nil || h == nil {
+		return nil, err
+	}
+	return snapshotsOf(ctx, h)
+}
+
+func history(ctx context.Context, r Remote, device, folder string) (*format.History, error) {
 	if err := CheckName(device); err != nil {
 		return nil, err
 	}
 	if err := CheckName(folder); err != nil {
 		return nil, err
 	}
-	infos, err := r.List(ctx, format.Folder{Device: device, Name: folder}.Catalogs())
-	if isNotFound(err) {
-		return nil, nil
-	}
+	return format.OpenHistory(ctx, r, format.Folder{Device: device, Name: folder})
+}
+
+func snapshotsOf(ctx context.Context, h *format.History) ([]Snapshot, error) {
+	moments, err := h.Moments(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("listing the backups of %s/%s: %w", device, folder, err)
+		return nil, err
 	}
-	var snaps []Snapshot
-	for _, fi := range infos {
-		stamp, ok := format.CatalogStamp(fi.Name())
-		if !ok || fi.IsDir() {
-			continue // not a name Kumo writes
-		}
-		t, _ := format.ParseStamp(stamp)
-		snaps = append(snaps, Snapshot{Stamp: stamp, Time: t})
+	snaps := make([]Snapshot, 0, len(moments))
+	for _, m := range moments {
+		t, _ := format.ParseStamp(m)
+		snaps = append(snaps, Snapshot{Stamp: m, Time: t})
 	}
-	sort.Slice(snaps, func(i, j int) bool { return snaps[i].Stamp < snaps[j].Stamp })
 	return snaps, nil
 }
 
@@ -110,23 +114,30 @@ type View struct {
 	Files          []File // sorted by path; only names safe to write
 	Refused        []Note // names from the catalog that will not be written
 
-	remote Remote
-	paths  format.Folder
-	later  []Snapshot // snapshots after this one, oldest first
+	remote  Remote
+	paths   format.Folder
+	history *format.History
 
 	mu        sync.Mutex
-	catalogs  map[string][]format.CatalogEntry // read so far, by stamp
-	dirs      map[string][]os.FileInfo         // remote folders listed so far
-	newestIdx map[string]format.CatalogEntry   // the newest catalog by path
+	dirs      map[string][]os.FileInfo       // remote folders listed so far
+	newestIdx map[string]format.CatalogEntry // the newest moment's entries by path
+	moved     []format.CatalogEntry          // content that later moments put at other paths
+	movedRead bool
 }
 
 // ErrNoSnapshot means the folder has no backup at or before the moment asked for.
 var ErrNoSnapshot = errors.New("there is no backup of this folder at or before that moment")
 
 // Open reads the snapshot in force at moment at (the newest one when at is
-// zero): the newest catalog written at or before it.
+// zero): the newest moment at or before it, built from its checkpoint and
+// the journal records since. A record missing on the server is an error
+// naming the moments it affects, never a silently different folder.
 func Open(ctx context.Context, r Remote, device, folder string, at time.Time) (*View, error) {
-	snaps, err := Snapshots(ctx, r, device, folder)
+	h, err := history(ctx, r, device, folder)
+	if err != nil {
+		return nil, err
+	}
+	snaps, err := snapshotsOf(ctx, h)
 	if err != nil {
 		return nil, err
 	}
@@ -141,10 +152,10 @@ func Open(ctx context.Context, r Remote, device, folder string, at time.Time) (*
 		return nil, fmt.Errorf("%s/%s: %w (the first is from %s)", device, folder, ErrNoSnapshot, snaps[0].Time.Local().Format("2 Jan 2006 15:04:05"))
 	}
 	v := &View{Device: device, Folder: folder, Snapshot: snaps[i], remote: r, paths: format.Folder{Device: device, Name: folder},
-		later: snaps[i+1:], catalogs: map[string][]format.CatalogEntry{}, dirs: map[string][]os.FileInfo{}}
-	entries, err := v.catalog(ctx, snaps[i].Stamp)
-	if err != nil {
-		return nil, err
+		history: h, dirs: map[string][]os.FileInfo{}}
+	var entries []format.CatalogEntry
+	if err := h.State(ctx, snaps[i].Stamp, func(e format.CatalogEntry) error { entries = append(entries, e); return nil }); err != nil {
+		return nil, fmt.Errorf("%s/%s as of %s: %w", device, folder, snaps[i].Time.Local().Format("2 Jan 2006 15:04:05"), err)
 	}
 	seen := map[string]bool{}
 	for _, e := range entries {
@@ -190,29 +201,6 @@ func parentOf(p string) string {
 		return p[:i]
 	}
 	return ""
-}
-
-// catalog reads (once) the catalog written at stamp.
-func (v *View) catalog(ctx context.Context, stamp string) ([]format.CatalogEntry, error) {
-	v.mu.Lock()
-	entries, ok := v.catalogs[stamp]
-	v.mu.Unlock()
-	if ok {
-		return entries, nil
-	}
-	body, err := v.remote.Get(ctx, v.paths.Catalog(stamp))
-	if err != nil {
-		return nil, fmt.Errorf("reading the catalog of %s: %w", stamp, err)
-	}
-	defer body.Close()
-	_, entries, err = format.DecodeCatalog(body)
-	if err != nil {
-		return nil, fmt.Errorf("the catalog of %s/%s at %s: %w", v.Device, v.Folder, stamp, err)
-	}
-	v.mu.Lock()
-	v.catalogs[stamp] = entries
-	v.mu.Unlock()
-	return entries, nil
 }
 
 func isNotFound(err error) bool {

@@ -153,5 +153,10 @@ var English = Table{Language: "en", Sep: " ", Entries: map[Kind]Entry{
 		Do:    "Kumo tries again by itself in a little while, or choose Retry.",
 		DoCLI: "Check the connection and back up again; what was sent is kept.",
 	},
+	HistoryGap: {
+		Says: "The backup history of {folder} is missing a record (damaged or removed on the server), " +
+			"so {n} moments from {first} to {last} cannot be restored exactly.",
+		Do: "Choose a moment before {first}, or a later one: Kumo never restores a moment it cannot rebuild exactly.",
+	},
 	Other: {Says: "{cause}"},
 }}

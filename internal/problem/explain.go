@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kumo-backup/kumo/backup/format"
 	"github.com/kumo-backup/kumo/transport"
 )
 
@@ -47,6 +48,7 @@ func Explain(err error, w Where) *Error {
 		netErr   *transport.NetError
 		redirect *transport.RedirectError
 		chain    *transport.IncompleteChainError
+		gap      *format.GapError
 	)
 	switch {
 	case errors.Is(err, transport.ErrDigestOnly):
@@ -59,6 +61,13 @@ func Explain(err error, w Where) *Error {
 		return New(Redirected, Args{"to": redirect.To}, err)
 	case errors.As(err, &chain):
 		return New(IncompleteChain, Args{"host": chain.Host}, err)
+	case errors.As(err, &gap):
+		first, last := gap.Missing, gap.Missing
+		if len(gap.Affected) > 0 {
+			first, last = gap.Affected[0], gap.Affected[len(gap.Affected)-1]
+		}
+		return New(HistoryGap, Args{"folder": gap.Folder.Name, "n": strconv.Itoa(len(gap.Affected)),
+			"first": moment(first), "last": moment(last)}, err)
 	case errors.As(err, &dnsErr):
 		return New(HostNotFound, Args{"host": dnsErr.Name}, err)
 	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
@@ -136,4 +145,13 @@ func For(err error, w Where, a Audience) string {
 		s = w.Redact(s)
 	}
 	return s
+}
+
+// moment shows a stamp as local time.
+func moment(stamp string) string {
+	t, err := format.ParseStamp(stamp)
+	if err != nil {
+		return stamp
+	}
+	return t.Local().Format("2 Jan 2006 15:04:05")
 }

@@ -45,6 +45,7 @@ const (
 	FolderMissing       Kind = "folder-missing"        // the folder to back up is not there
 	FolderUnmounted     Kind = "folder-unmounted"      // the folder looks like an unplugged drive
 	ServerUnreachable   Kind = "server-unreachable"    // the server failed for reasons that may pass
+	HistoryGap          Kind = "history-gap"           // a record of the folder's history is missing on the server
 	Other               Kind = "other"                 // nothing better is known: {cause}
 )
 
