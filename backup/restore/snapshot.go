@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -22,15 +21,13 @@ import (
 	"github.com/kumo-backup/kumo/transport"
 )
 
-// Remote is what restoring needs from a WebDAV area: reading only.
-type Remote interface {
-	Get(ctx context.Context, remotePath string) (io.ReadCloser, error)
-	List(ctx context.Context, dir string) ([]os.FileInfo, error)
-}
+// Remote is what restoring needs from a WebDAV area: reading only, the
+// same as reading a history.
+type Remote = format.Store
 
-// Snapshot is one moment a folder can be restored to: a catalog.
+// Snapshot is one moment a folder can be restored to.
 type Snapshot struct {
-	Stamp string // the catalog's name without suffix
+	Stamp string // the moment's stamp (format.Stamp)
 	Time  time.Time
 }
 
