@@ -164,9 +164,6 @@ func TestAMonthOfEditsKeepsMetadataSmall(t *testing.T) {
 	if testing.Short() {
 		days = 16
 	}
-	if os.Getenv("KUMO_DEBUG_PERDAY") != "" {
-		fmt.Sscan(os.Getenv("KUMO_DEBUG_PERDAY"), &perDay)
-	}
 	r := newMetaRig(t)
 	src := filepath.Join(t.TempDir(), "Work")
 	files := testenv.WriteTree(t, src, testenv.TreeSpec{Files: 10000, MaxSize: 256, Seed: 30, MaxDepth: 3})
@@ -202,12 +199,6 @@ func TestAMonthOfEditsKeepsMetadataSmall(t *testing.T) {
 	if _, err := eng.Pass(ctx); err != nil { // the day's retention
 		t.Fatal(err)
 	}
-	if os.Getenv("KUMO_DEBUG_PERDAY") != "" {
-		entries, _ := os.ReadDir(filepath.Join(r.server, ".kumo", "catalogs", "Work"))
-		for _, e := range entries {
-			t.Log(e.Name())
-		}
-	}
 	total, catalog := r.stored("Work")
 	t.Logf("%d days of %d edits on 10,000 files: %d bytes of metadata stored, one full catalog %d bytes (%.2f catalogs); %d bytes sent in all",
 		days, perDay, total, catalog, float64(total)/float64(catalog), r.metaBytes.Load())
@@ -239,7 +230,49 @@ func TestAMonthOfEditsKeepsMetadataSmall(t *testing.T) {
 		}
 	}
 
-	// Each kept moment is the folder as it was: sample a spread of them.
+	// Every kept moment restores: its chain reaches a checkpoint, and along
+	// the history each edited file is, at each moment, its last edit before it.
+	h, err := format.OpenHistory(ctx, r.client, format.Folder{Device: "pc", Name: "Work"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, recs, err := h.Root(ctx, h.Newest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	onChain := map[string]bool{base: true}
+	for _, rec := range recs {
+		onChain[rec.Time] = true
+	}
+	for _, s := range snaps {
+		if !onChain[s.Stamp] {
+			t.Errorf("the kept moment %s is not on the history's chain", s.Stamp)
+		}
+		if _, _, err := h.Chain(ctx, s.Stamp); err != nil {
+			t.Errorf("the kept moment %s: %v", s.Stamp, err)
+		}
+	}
+	state, want := map[string]string{}, map[string]string{} // rel -> SHA-256, recorded and expected
+	next := 0
+	for _, rec := range recs {
+		check := map[string]bool{}
+		for _, c := range rec.Changes {
+			state[c.Path], check[c.Path] = c.SHA256, true
+		}
+		for ; next < len(edits) && edits[next].moment <= rec.Time; next++ {
+			want[edits[next].rel], check[edits[next].rel] = sha(edits[next].content), true
+		}
+		for rel := range check {
+			if state[rel] != want[rel] {
+				t.Fatalf("as of %s, %s is not its last edit before that moment", rec.Time, rel)
+			}
+		}
+	}
+	if next != len(edits) {
+		t.Errorf("the history ends before the last %d edits", len(edits)-next)
+	}
+
+	// Each kept moment is the folder as it was: open a spread of them whole.
 	last := map[string]string{} // rel -> content, as the edits go
 	checked := 0
 	for i, e := range edits {

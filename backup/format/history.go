@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 )
 
@@ -173,19 +174,24 @@ func (h *History) chain(ctx context.Context, m string, toRoot bool) (base string
 	for cur := m; ; {
 		if h.HasCheckpoint(cur) {
 			if !toRoot {
-				return cur, recs, nil
+				return cur, reversed(recs), nil
 			}
 			if _, ok := h.record(ctx, cur); !ok {
-				return cur, recs, nil
+				return cur, reversed(recs), nil
 			}
 		}
 		r, ok := h.record(ctx, cur)
 		if !ok || r.Prev == "" {
 			return "", nil, h.gap(ctx, cur)
 		}
-		recs = append([]Record{r}, recs...)
+		recs = append(recs, r) // newest first until the end
 		cur = r.Prev
 	}
+}
+
+func reversed(recs []Record) []Record {
+	slices.Reverse(recs)
+	return recs
 }
 
 // Record is the best record of moment t read so far.
