@@ -33,8 +33,9 @@ type Options struct {
 	Logger      *slog.Logger
 	MachineID   string // this computer's ID, to recognise its device folder
 	TakeOver    bool   // allow adopting a device folder another computer made
-	// Connections is how many requests run at once (4 when zero); UploadLimit
-	// caps bytes per second (0: none).
+	// Connections is how many uploads run at once when the user chose a
+	// number (zero adapts to the link: transport.Pacer); UploadLimit caps
+	// bytes per second (0: none).
 	Connections int
 	UploadLimit int64
 	UserAgent   string
@@ -71,7 +72,7 @@ func connect(rawURL string, a Account, s Secrets, opts Options, key *transport.A
 	}
 	c, err := transport.New(transport.Config{
 		URL: rawURL, User: a.User, Password: s.Password, RootCAs: roots, APIKey: key,
-		DialContext: opts.DialContext, Logger: opts.Logger, Connections: max(opts.Connections, 4),
+		DialContext: opts.DialContext, Logger: opts.Logger, Connections: opts.Connections,
 		UploadLimit: opts.UploadLimit, UserAgent: opts.UserAgent, Retry: opts.Retry,
 	})
 	if err != nil {

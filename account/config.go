@@ -37,7 +37,7 @@ type Folder struct {
 
 // Settings tune the desktop app's engine; zero values mean the defaults.
 type Settings struct {
-	Workers        int  `json:"workers,omitempty"`          // parallel uploads, 4
+	Workers        int  `json:"workers,omitempty"`          // parallel uploads; 0 adapts (4 to 16)
 	UploadLimitKiB int  `json:"upload_limit_kib,omitempty"` // 0: unlimited
 	QuietSeconds   int  `json:"quiet_seconds,omitempty"`    // a change settles for this long, 1
 	KeepDailyDays  int  `json:"keep_daily_days,omitempty"`  // every version for 14 days, daily to this (90)
@@ -46,9 +46,7 @@ type Settings struct {
 
 // WithDefaults fills the zero values.
 func (s Settings) WithDefaults() Settings {
-	if s.Workers <= 0 {
-		s.Workers = 4
-	}
+	s.Workers = max(s.Workers, 0)
 	if s.QuietSeconds <= 0 {
 		s.QuietSeconds = 1
 	}

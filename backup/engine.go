@@ -46,7 +46,7 @@ type Options struct {
 	Root      string          // local folder to back up
 	Filter    *watcher.Filter // what is left out; watcher.DefaultIgnores when nil
 	Device    string          // this computer's name: the first path segment on the server
-	Workers   int             // parallel uploads; 4 when zero
+	Workers   int             // parallel uploads; when zero the remote's pacer decides (4 without one)
 	IndexPath string          // the local index file; a throwaway one when empty
 	Index     *Index          // an index already open (shared by engines); wins over IndexPath
 	Retention Retention
@@ -125,9 +125,7 @@ func New(remote Remote, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	if opts.Workers <= 0 {
-		opts.Workers = 4
-	}
+	opts.Workers = max(opts.Workers, 0)
 	if opts.Retention == (Retention{}) {
 		opts.Retention = DefaultRetention
 	}
@@ -159,6 +157,26 @@ func New(remote Remote, opts Options) (*Engine, error) {
 	}
 	e.closeIx = true
 	return e, nil
+}
+
+// job is one file's work for a worker.
+type job struct {
+	rel  string
+	size int64
+	do   func(context.Context) error // the context carries the job's slot
+}
+
+// pacing is the remote's pacer (shared by every engine on the same client)
+// and how many workers to keep ready for it.
+func (e *Engine) pacing() (*transport.Pacer, int) {
+	pacer := transport.NewPacer(max(e.opts.Workers, 4), 0, 0, nil)
+	if p, ok := e.remote.(interface{ Pacer() *transport.Pacer }); ok {
+		pacer = p.Pacer()
+	}
+	if e.opts.Workers > 0 {
+		return pacer, e.opts.Workers
+	}
+	return pacer, pacer.Workers()
 }
 
 // Close releases the index if the engine opened it.
@@ -265,33 +283,40 @@ func (e *Engine) pass(ctx context.Context, sc scope) (*Summary, error) {
 	for rel, en := range p.meta {
 		r.w.put(rel, en)
 	}
-	jobs := make(chan func(), e.opts.Workers*4)
+	pacer, workers := e.pacing()
+	jobs := make(chan job, workers*4)
 	var wg sync.WaitGroup
-	for range e.opts.Workers {
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				if e.gate.wait(ctx) == nil && ctx.Err() == nil {
-					j()
+				if e.gate.wait(ctx) != nil || ctx.Err() != nil {
+					continue
 				}
+				slot, err := pacer.Acquire(ctx, j.size)
+				if err != nil {
+					continue
+				}
+				r.finish(j.rel, j.do(transport.WithSlot(ctx, slot)))
+				slot.Done()
 			}
 		}()
 	}
-	queue := func(rel string, fn func() error) {
-		jobs <- func() { r.finish(rel, fn()) }
+	queue := func(rel string, size int64, do func(context.Context) error) {
+		jobs <- job{rel: rel, size: size, do: do}
 	}
 	for _, rel := range p.dirs {
-		queue(rel, func() error { return r.dir(ctx, rel) })
+		queue(rel, 0, func(ctx context.Context) error { return r.dir(ctx, rel) })
 	}
 	for _, m := range p.moves {
-		queue(m.to, func() error { return r.move(ctx, m) })
+		queue(m.to, 0, func(ctx context.Context) error { return r.move(ctx, m) })
 	}
 	for rel, en := range p.deletes {
-		queue(rel, func() error { return r.remove(ctx, rel, en) })
+		queue(rel, 0, func(ctx context.Context) error { return r.remove(ctx, rel, en) })
 	}
-	for _, rel := range p.uploads {
-		queue(rel, func() error { return r.upload(ctx, rel) })
+	for _, u := range p.uploads {
+		queue(u.rel, u.size, func(ctx context.Context) error { return r.upload(ctx, u.rel) })
 	}
 	close(jobs)
 	wg.Wait()

@@ -36,17 +36,22 @@ type faultRig struct {
 	puts         atomic.Int64
 	client       *transport.Client
 	stallTimeout time.Duration
+	adaptive     bool               // the pacer chooses how many uploads run at once, as in the app
 	storage      backup.QuotaReader // how full the account is; the client's RFC 4331 when nil
 }
 
 func newFaultRig(t *testing.T, emu ...func(*emulator.Config)) *faultRig {
+	return newFaultRigOf(t, faultFiles, emu...)
+}
+
+func newFaultRigOf(t *testing.T, files int, emu ...func(*emulator.Config)) *faultRig {
 	r := &faultRig{}
 	emu = append(emu, func(c *emulator.Config) { c.OnPut = func(_, _, _ string, _ int64) { r.puts.Add(1) } })
 	r.e = testenv.StartEmulator(t, emu...)
 	r.proxy = faultproxy.Start(t, r.e.DAVURL("backup"), r.e.Pool())
 	dir := t.TempDir()
 	r.src, r.index = filepath.Join(dir, "Work"), filepath.Join(dir, "index.db")
-	testenv.WriteTree(t, r.src, testenv.TreeSpec{Files: faultFiles, MaxSize: 4 << 10, Seed: 77, MaxDepth: 3})
+	testenv.WriteTree(t, r.src, testenv.TreeSpec{Files: files, MaxSize: 4 << 10, Seed: 77, MaxDepth: 3})
 	r.server = filepath.Join(r.e.AreaDir(r.e.User, "backup"), "pc", "Work")
 	return r
 }
@@ -55,14 +60,18 @@ func newFaultRig(t *testing.T, emu ...func(*emulator.Config)) *faultRig {
 // enough for a test but as many as Kumo makes.
 func (r *faultRig) engine(t *testing.T) *backup.Engine {
 	t.Helper()
+	workers := 4
+	if r.adaptive {
+		workers = 0
+	}
 	c, err := transport.New(transport.Config{URL: r.proxy.URL, User: r.e.User, Password: r.e.AppsPassword,
-		RootCAs: r.proxy.Pool, Connections: 4, StallTimeout: r.stallTimeout,
+		RootCAs: r.proxy.Pool, Connections: workers, StallTimeout: r.stallTimeout,
 		Retry: transport.RetryPolicy{BaseDelay: 20 * time.Millisecond, MaxDelay: 200 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.client = c
-	eng, err := backup.New(c, backup.Options{Root: r.src, Device: "pc", IndexPath: r.index, Workers: 4, Storage: r.storage})
+	eng, err := backup.New(c, backup.Options{Root: r.src, Device: "pc", IndexPath: r.index, Workers: workers, Storage: r.storage})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ import (
 // where metadata says a file may or may not have changed).
 type plan struct {
 	dirs      []string         // local folders whose remote folder is not known to exist
-	uploads   []string         // new or changed files
+	uploads   []upload         // new or changed files
 	meta      map[string]Entry // changes without new content: touched files, symbolic links
 	moves     []move           // files renamed or moved within the folder
 	deletes   map[string]Entry // files gone from the disk
@@ -29,6 +29,11 @@ type plan struct {
 	failed    []FileError
 	bytes     int64 // to upload
 	unchanged int64 // files the server already has
+}
+
+type upload struct {
+	rel  string
+	size int64 // as scanned: the pacer keeps large files few
 }
 
 type move struct {
@@ -294,7 +299,7 @@ func (s *scanner) finish() *plan {
 }
 
 func (p *plan) addUpload(rel string, size int64) {
-	p.uploads = append(p.uploads, rel)
+	p.uploads = append(p.uploads, upload{rel, size})
 	p.bytes += size
 }
 

@@ -40,9 +40,11 @@ type Config struct {
 	APIKey *APIKey
 	// SigningSecret signs every request with APIKey.Key (signed-request scheme).
 	SigningSecret string
-	// Connections is how many requests run at once (the worker count); it
-	// sizes the keep-alive pool so no worker has to open a new connection.
-	Connections int
+	// Connections is how many uploads run at once when the user chose a
+	// number; zero lets the Pacer adapt from 4 up to MaxConnections. The
+	// keep-alive pool is sized to the most the pacer allows.
+	Connections    int
+	MaxConnections int // the adaptive ceiling; 16 when zero
 	// UploadLimit and DownloadLimit cap bytes per second; zero is unlimited.
 	UploadLimit, DownloadLimit int64
 	Retry                      RetryPolicy
@@ -75,6 +77,7 @@ type Client struct {
 	idle     *http.Transport
 	closed   chan struct{}
 	closeMu  sync.Once
+	pacer    *Pacer
 
 	// Upload and Download pace transfers; change them at any time.
 	Upload, Download *Bandwidth
@@ -94,7 +97,8 @@ func New(cfg Config) (*Client, error) {
 	if cfg.SigningSecret != "" && cfg.APIKey == nil {
 		return nil, errors.New("signed requests need an API key")
 	}
-	conns := max(cfg.Connections, 1)
+	pacer := NewPacer(cfg.Connections, DefaultStartUploads, cfg.MaxConnections, nil)
+	conns := pacer.Workers()
 	secrets := []string{cfg.Password, cfg.SigningSecret}
 	if cfg.APIKey != nil {
 		secrets = append(secrets, cfg.APIKey.Key)
@@ -104,6 +108,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Logger != nil {
 		logger = slog.New(redactor.Handler(cfg.Logger.Handler()))
 	}
+	pacer.log = logger
 	ua := cfg.UserAgent
 	if ua == "" {
 		ua = "Kumo"
@@ -122,6 +127,7 @@ func New(cfg Config) (*Client, error) {
 		log:      logger,
 		redactor: redactor,
 		closed:   make(chan struct{}),
+		pacer:    pacer,
 		Upload:   newBandwidth(cfg.UploadLimit),
 		Download: newBandwidth(cfg.DownloadLimit),
 	}
@@ -135,13 +141,16 @@ func New(cfg Config) (*Client, error) {
 		IdleConnTimeout:     90 * time.Second,
 		MaxIdleConns:        conns * 2,
 		MaxIdleConnsPerHost: conns + 2,
-		ForceAttemptHTTP2:   true,
+		// The uploads the pacer allows, plus two for a listing or a record
+		// written beside them; never a connection per queued file.
+		MaxConnsPerHost:   conns + 2,
+		ForceAttemptHTTP2: true,
 	}
 	stall := cfg.StallTimeout
 	if stall <= 0 {
 		stall = 2 * time.Minute
 	}
-	// Outermost first: retry, redirects, credentials, pacing and logging, stall guard.
+	// Outermost first: retry, what the pacer hears, redirects, credentials, bandwidth and logging, stall guard.
 	var rt http.RoundTripper = &wireRT{next: &stallRT{next: c.idle, timeout: stall}, userAgent: ua, log: logger, up: c.Upload, down: c.Download}
 	rt = &authRT{next: rt, origin: base, creds: credentials{
 		user: cfg.User, password: cfg.Password, apiKey: cfg.APIKey, challenge: cfg.ChallengeAuth,
@@ -150,6 +159,7 @@ func New(cfg Config) (*Client, error) {
 	// One exchange as the server answers it, redirects included: for kumo doctor.
 	c.raw = &http.Client{Transport: rt, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	rt = &redirectRT{next: rt}
+	rt = &paceRT{next: rt, pacer: pacer}
 	rt = &retryRT{next: rt, policy: cfg.Retry.withDefaults(), done: c.closed}
 
 	c.http = &http.Client{Transport: rt, CheckRedirect: checkRedirect}
@@ -243,6 +253,9 @@ func (c *Client) Close() {
 		c.idle.CloseIdleConnections()
 	})
 }
+
+// Pacer says how many uploads may run at once on this client.
+func (c *Client) Pacer() *Pacer { return c.pacer }
 
 // Redact removes this client's secrets from s (for error messages shown to users).
 func (c *Client) Redact(s string) string { return c.redactor.String(s) }

@@ -24,6 +24,12 @@
 //     Retry-After honoured. A non-idempotent request whose outcome is unknown
 //     is never repeated. Bodies are replayed through GetBody (uploads reopen
 //     their file).
+//   - How many uploads run at once is the Pacer's: a fixed number the user
+//     chose, or 4 growing by half up to 16 while more in flight raises the
+//     rate files complete at, halved at once on pushback (429, 503, a reset)
+//     and held lower for a minute; large files stay at most 4. A retry that
+//     met pushback gives its slot back while it waits. Every change is a
+//     debug log line ("pacing") with its reason.
 //   - Upload and download caps in bytes per second, changeable while running.
 //   - Logs pass through a Redactor: passwords, API keys, signatures and
 //     Authorization values never reach a log line.

@@ -78,8 +78,15 @@ func (t *retryRT) RoundTrip(req *http.Request) (*http.Response, error) {
 		if !again {
 			return resp, err
 		}
+		pushback := isPushback(resp, err)
 		if resp != nil {
 			resp.Body.Close()
+		}
+		if slot, ok := req.Context().Value(slotKey{}).(*Slot); ok && pushback {
+			if err := slot.yield(req.Context(), wait, t.done); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		timer := time.NewTimer(wait)
 		select {
@@ -89,7 +96,7 @@ func (t *retryRT) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, req.Context().Err()
 		case <-t.done:
 			timer.Stop()
-			return nil, errors.New("the connection was closed")
+			return nil, errClientClosed
 		}
 	}
 }
@@ -123,6 +130,8 @@ func (t *retryRT) shouldRetry(req *http.Request, resp *http.Response, err error,
 	}
 	return t.policy.backoff(attempt), true
 }
+
+var errClientClosed = errors.New("the connection was closed")
 
 // retryAfter parses delta-seconds or an HTTP date.
 func retryAfter(v string) (time.Duration, bool) {

@@ -33,9 +33,13 @@ type settingsScreen struct {
 	account *widget.Label
 }
 
+// automatic lets the transport's pacer choose: 4 at first, up to 16 while
+// more at once speeds a far server up.
+const automatic = "Automatic"
+
 func newSettingsScreen(k *App) *settingsScreen {
 	s := &settingsScreen{app: k}
-	s.workers = widget.NewSelect([]string{"1", "2", "4", "8", "16"}, nil)
+	s.workers = widget.NewSelect([]string{automatic, "1", "2", "4", "8", "16"}, nil)
 	s.limit = widget.NewEntry()
 	s.limit.SetPlaceHolder("0 = no limit")
 	s.quiet = widget.NewEntry()
@@ -114,7 +118,11 @@ func newSettingsScreen(k *App) *settingsScreen {
 func (s *settingsScreen) reload() {
 	cfg := s.app.svc.Config()
 	set := cfg.Settings.WithDefaults()
-	s.workers.SetSelected(strconv.Itoa(set.Workers))
+	if set.Workers > 0 {
+		s.workers.SetSelected(strconv.Itoa(set.Workers))
+	} else {
+		s.workers.SetSelected(automatic)
+	}
 	s.limit.SetText(strconv.Itoa(set.UploadLimitKiB))
 	s.quiet.SetText(strconv.Itoa(set.QuietSeconds))
 	s.daily.SetText(strconv.Itoa(set.KeepDailyDays))
@@ -142,7 +150,7 @@ func positive(e *widget.Entry, name string, min int) (int, error) {
 func (s *settingsScreen) save() {
 	var set service.Settings
 	var err error
-	set.Workers, _ = strconv.Atoi(s.workers.Selected)
+	set.Workers, _ = strconv.Atoi(s.workers.Selected) // automatic: 0
 	if set.UploadLimitKiB, err = positive(s.limit, "The upload limit", 0); err == nil {
 		if set.QuietSeconds, err = positive(s.quiet, "The wait after a change", 1); err == nil {
 			set.KeepDailyDays, err = positive(s.daily, "Days of daily versions", 15)

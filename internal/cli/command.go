@@ -71,7 +71,7 @@ func (c *cmd) connect(demoHelp string) {
 // tuning adds --workers and --limit-upload; left out, the settings apply.
 func (c *cmd) tuning(workersHelp string) {
 	c.tuningFlags = true
-	c.fs.IntVar(&c.workers, "workers", 0, workersHelp+" (default: the app's setting, 4 unless changed)")
+	c.fs.IntVar(&c.workers, "workers", 0, workersHelp+" (default: the app's setting; unless changed, 4 growing to 16 while that speeds things up)")
 	c.fs.Int64Var(&c.limitKiB, "limit-upload", 0, "upload limit in KiB/s, 0 for none (default: the app's setting)")
 }
 

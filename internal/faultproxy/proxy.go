@@ -63,6 +63,9 @@ type Proxy struct {
 	injected atomic.Int64
 	refused  atomic.Int64 // connections reset while the network was down
 	down     atomic.Bool
+	delay    atomic.Int64 // nanoseconds each request is held: a far server
+	inFlight atomic.Int64
+	peak     atomic.Int64
 	quit     chan struct{}
 
 	mu    sync.Mutex
@@ -130,6 +133,15 @@ func (p *Proxy) SetDown(down bool) {
 	}
 }
 
+// SetDelay holds every request for d before it goes on, as a server far
+// away answers: more requests in flight then mean more done per second.
+func (p *Proxy) SetDelay(d time.Duration) { p.delay.Store(int64(d)) }
+
+// InFlight is how many requests the proxy holds now; PeakInFlight the most
+// it held at once.
+func (p *Proxy) InFlight() int64     { return p.inFlight.Load() }
+func (p *Proxy) PeakInFlight() int64 { return p.peak.Load() }
+
 // Requests counts requests that reached the proxy; Injected the faults it
 // made; Refused the connections it reset while down.
 func (p *Proxy) Requests() int64 { return p.requests.Load() }
@@ -138,6 +150,19 @@ func (p *Proxy) Refused() int64  { return p.refused.Load() }
 
 func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
 	n := p.requests.Add(1)
+	now := p.inFlight.Add(1)
+	defer p.inFlight.Add(-1)
+	for old := p.peak.Load(); now > old && !p.peak.CompareAndSwap(old, now); old = p.peak.Load() {
+	}
+	if d := time.Duration(p.delay.Load()); d > 0 {
+		select {
+		case <-time.After(d):
+		case <-r.Context().Done():
+			return
+		case <-p.quit:
+			return
+		}
+	}
 	var f *Fault
 	if rule := p.rule.Load(); rule != nil {
 		f = (*rule)(r, n)

@@ -93,7 +93,7 @@ func Open(cfg account.Config, opts Options) (*Session, error) {
 		opts.Redactor.Add(s.Account.User, s.Secrets.Password, s.Secrets.APIKey)
 	}
 	client, err := account.Connect(s.Account, s.Secrets, account.Options{RootCAs: roots, DialContext: opts.DialContext,
-		Logger: opts.Logger, Connections: opts.Tuning.workers(), UploadLimit: opts.Tuning.UploadLimit, UserAgent: opts.UserAgent})
+		Logger: opts.Logger, Connections: opts.Tuning.Workers, UploadLimit: opts.Tuning.UploadLimit, UserAgent: opts.UserAgent})
 	if err != nil {
 		s.closeDemo()
 		return nil, err

@@ -14,7 +14,7 @@ import (
 // Tuning is how engines run: the user's settings, which a command's flags
 // may change for one run.
 type Tuning struct {
-	Workers      int   // parallel uploads
+	Workers      int   // parallel uploads; 0 adapts to the link (transport.Pacer)
 	UploadLimit  int64 // bytes per second; 0 is unlimited
 	Quiet        time.Duration
 	SafetyRescan time.Duration // time between full rescans; the engine's default when zero
@@ -34,12 +34,14 @@ func TuningOf(set account.Settings) Tuning {
 	}
 }
 
-func (t Tuning) workers() int { return max(t.Workers, 1) }
-
 // String is the tuning as a log line shows it.
 func (t Tuning) String() string {
-	return fmt.Sprintf("workers=%d upload-limit=%d quiet=%s retention=(every version %s, daily to %s)",
-		t.workers(), t.UploadLimit, t.Quiet, t.Retention.KeepAll, t.Retention.Daily)
+	workers := "adaptive"
+	if t.Workers > 0 {
+		workers = fmt.Sprint(t.Workers)
+	}
+	return fmt.Sprintf("workers=%s upload-limit=%d quiet=%s retention=(every version %s, daily to %s)",
+		workers, t.UploadLimit, t.Quiet, t.Retention.KeepAll, t.Retention.Daily)
 }
 
 // Hooks hear what one folder's engine does; any may be nil. They are called
@@ -60,7 +62,7 @@ func (s *Session) Engine(f account.Folder, h Hooks) (*backup.Engine, error) {
 		return nil, err
 	}
 	t := s.opts.Tuning
-	return backup.New(s.Client, backup.Options{Root: f.Path, Device: s.Account.Device, Workers: t.workers(), Index: ix,
+	return backup.New(s.Client, backup.Options{Root: f.Path, Device: s.Account.Device, Workers: t.Workers, Index: ix,
 		Filter: watcher.NewFilter(f.Excludes...), Retention: t.Retention, Storage: s.Storage(), Now: s.opts.Now, Logger: s.opts.Logger,
 		OnProgress: h.OnProgress, OnUploaded: h.OnUploaded})
 }
