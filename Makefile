@@ -57,12 +57,14 @@ cross: ## compile the engine for windows and darwin
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build $(ENGINE_PKGS)
 	GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(ENGINE_PKGS)
 
-# Kumo against rclone on the same Apache, table printed and saved as JSON
-# (BENCH_OUT); BENCH_REPS, BENCH_FILES, BENCH_NOOP_FILES, BENCH_RTT_FILES,
-# BENCH_BIG_MIB and BENCH_IDLE_SECONDS shrink it for a quick look.
+# Kumo against rclone on the same Apache, tables printed and saved as JSON
+# (BENCH_OUT; BENCH_LINKS_OUT for the far links); BENCH_REPS, BENCH_FILES,
+# BENCH_NOOP_FILES, BENCH_BIG_MIB, BENCH_IDLE_SECONDS, BENCH_FAR_RCLONE_FILES
+# and BENCH_CAPPED_MIB shrink it for a quick look.
 bench: deps-test build ## performance against real servers (never part of make test)
 	KUMO_BIN=$(abspath $(BIN)) BENCH_OUT=$${BENCH_OUT:-$(abspath bin/bench.json)} \
-		$(GO) test -tags bench -run TestBench -v -count=1 -timeout 120m ./internal/bench/
+		BENCH_LINKS_OUT=$${BENCH_LINKS_OUT:-$(abspath bin/bench-links.json)} \
+		$(GO) test -tags bench -run 'TestBench' -v -count=1 -timeout 150m ./internal/bench/
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./backup/
 
 lint: $(STATICCHECK) ## gofmt, go vet, staticcheck

@@ -202,7 +202,31 @@ func makeSmallTree(t *testing.T, root string, folders, perFolder, size int) int 
 	return folders * perFolder
 }
 
-func TestBench(t *testing.T) {
+// writeRandom writes a file of mib MiB of random bytes.
+func writeRandom(t *testing.T, p string, mib int) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := make([]byte, 1<<20)
+	for range mib {
+		rand.Read(chunk)
+		if _, err := f.Write(chunk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// newBench starts the Apache fixture on tmpfs and takes a private copy of
+// the kumo binary; everything ends with the test.
+func newBench(t *testing.T) *bench {
 	b := &bench{t: t, work: t.TempDir()}
 	bin := os.Getenv("KUMO_BIN")
 	if bin == "" {
@@ -234,9 +258,13 @@ func TestBench(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.obscured = strings.TrimSpace(string(out))
+	return b
+}
+
+func TestBench(t *testing.T) {
+	b := newBench(t)
 	reps := envInt("BENCH_REPS", 3)
 	smallFiles := envInt("BENCH_FILES", 10000)
-	rttFiles := envInt("BENCH_RTT_FILES", smallFiles)
 	noopFiles := envInt("BENCH_NOOP_FILES", 100000)
 	bigMiB := envInt("BENCH_BIG_MIB", 512)
 	idle := time.Duration(envInt("BENCH_IDLE_SECONDS", 300)) * time.Second
@@ -259,14 +287,7 @@ func TestBench(t *testing.T) {
 
 	// 2. One big file.
 	bigDir := filepath.Join(b.work, "big")
-	os.MkdirAll(bigDir, 0o755)
-	f, _ := os.Create(filepath.Join(bigDir, "big.bin"))
-	chunk := make([]byte, 1<<20)
-	for i := 0; i < bigMiB; i++ {
-		rand.Read(chunk)
-		f.Write(chunk)
-	}
-	f.Close()
+	writeRandom(t, filepath.Join(bigDir, "big.bin"), bigMiB)
 	k, r, kt, rt, kRSS, rRSS = b.compare(reps,
 		func(i int) run {
 			return b.fresh(fmt.Sprintf("k2-%d", i), b.kumoBackup(b.srv.URL, filepath.Join(b.work, fmt.Sprintf("c2-%d", i)), fmt.Sprintf("k2-%d", i), bigDir))
@@ -350,25 +371,7 @@ func TestBench(t *testing.T) {
 	rows = append(rows, Row{Scenario: "4. change latency, 200 edits, quiet delay 1 s",
 		Kumo: fmt.Sprintf("p50 %d ms, p99 %d ms", p50.Milliseconds(), p99.Milliseconds()), Rclone: "— (no watcher)"})
 
-	// 5. Scenario 1 over a 30 ms round-trip link.
-	proxy, err := startDelayProxy(strings.TrimSuffix(strings.TrimPrefix(b.srv.URL, "https://"), "/dav/"), 15*time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
-	}
-	far := "https://" + proxy.Addr() + "/dav/"
-	rtt := filepath.Join(b.work, "rtt")
-	n = makeSmallTree(t, rtt, 100, rttFiles/100, 4096)
-	k, r, kt, rt, kRSS, rRSS = b.compare(1,
-		func(i int) run {
-			return b.fresh(fmt.Sprintf("k5-%d", i), b.kumoBackup(far, filepath.Join(b.work, fmt.Sprintf("c5-%d", i)), fmt.Sprintf("k5-%d", i), rtt))
-		},
-		func(i int) run {
-			return b.fresh(fmt.Sprintf("r5-%d", i), b.rcloneCopy(far, rtt, fmt.Sprintf("r5-%d", i)))
-		})
-	proxy.Close()
-	rows = append(rows, Row{Scenario: fmt.Sprintf("5. first backup over 30 ms RTT, %d files of 4 KiB", n),
-		Kumo: fmt.Sprintf("%.0f files/s (bar: 80%% of 4/0.03 s = 107)", float64(n)/kt.Seconds()), Rclone: fmt.Sprintf("%.0f files/s", float64(n)/rt.Seconds()),
-		Ratio: rt.Seconds() / kt.Seconds(), KumoReqFile: float64(total(k.reqs)) / float64(n), RcloneReqFil: float64(total(r.reqs)) / float64(n), KumoRSSMiB: kRSS, RcloneRSSMiB: rRSS})
+	// 5. Far links: TestBenchLinks (30 and 200 ms, with a bandwidth cap).
 
 	// 6. Idle daemon.
 	d = b.daemon(filepath.Join(b.work, "c4"), "k4", live)
@@ -380,19 +383,25 @@ func TestBench(t *testing.T) {
 	rows = append(rows, Row{Scenario: fmt.Sprintf("6. idle daemon for %v", idle),
 		Kumo: fmt.Sprintf("%d requests, %.2f CPU-seconds", reqs, cpu), Rclone: "— (no daemon)"})
 
+	writeRows(t, "BENCH_OUT", "kumo-bench.json", reps, rows)
+}
+
+// writeRows prints the table and writes it as JSON to $outEnv (or file in
+// the temporary folder).
+func writeRows(t *testing.T, outEnv, file string, reps int, rows []Row) {
 	printTable(t, rows)
 	for i := range rows { // a run too small to time leaves no ratio, not an unencodable Inf
 		if math.IsInf(rows[i].Ratio, 0) || math.IsNaN(rows[i].Ratio) {
 			rows[i].Ratio = 0
 		}
 	}
-	raw, err = json.MarshalIndent(map[string]any{"date": time.Now().UTC().Format(time.RFC3339), "reps": reps, "rows": rows}, "", "  ")
+	raw, err := json.MarshalIndent(map[string]any{"date": time.Now().UTC().Format(time.RFC3339), "reps": reps, "rows": rows}, "", "  ")
 	if err != nil {
 		t.Fatalf("the table as JSON: %v", err)
 	}
-	outFile := os.Getenv("BENCH_OUT")
+	outFile := os.Getenv(outEnv)
 	if outFile == "" {
-		outFile = filepath.Join(os.TempDir(), "kumo-bench.json")
+		outFile = filepath.Join(os.TempDir(), file)
 	}
 	if err := os.WriteFile(outFile, raw, 0o644); err == nil {
 		t.Logf("results written to %s", outFile)
