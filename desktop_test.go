@@ -24,6 +24,12 @@ func desktopEnv(t *testing.T, display, home, bus string) []string {
 // choosing the demo server and folder (with optional exclude patterns).
 func writeDemoConfig(t *testing.T, home, machineID, folder string, excludes ...string) {
 	t.Helper()
+	writeDemoConfigWith(t, home, machineID, folder, "{}", excludes...)
+}
+
+// writeDemoConfigWith is writeDemoConfig with the settings object given as JSON.
+func writeDemoConfigWith(t *testing.T, home, machineID, folder, settings string, excludes ...string) {
+	t.Helper()
 	ex := ""
 	for i, e := range excludes {
 		if i > 0 {
@@ -34,8 +40,8 @@ func writeDemoConfig(t *testing.T, home, machineID, folder string, excludes ...s
 	if ex != "" {
 		ex = `,"excludes":[` + ex + `]`
 	}
-	cfg := fmt.Sprintf(`{"version":1,"machine_id":%q,"demo":true,"folders":[{"path":%q%s}],"settings":{},"tray_hint_shown":true}`,
-		machineID, folder, ex)
+	cfg := fmt.Sprintf(`{"version":1,"machine_id":%q,"demo":true,"folders":[{"path":%q%s}],"settings":%s,"tray_hint_shown":true}`,
+		machineID, folder, ex, settings)
 	if err := os.MkdirAll(filepath.Join(home, ".config", "kumo"), 0o700); err != nil {
 		t.Fatal(err)
 	}

@@ -116,3 +116,80 @@ func TestStartAtLoginWithoutTrayShowsWindow(t *testing.T) {
 		return err == nil && litPixels(shot) > 100_000
 	})
 }
+
+// A person opens the tray menu, reads it, and clicks Pause a moment later,
+// during a long backup; then Resume the same way. The menu must not have
+// been rebuilt (with new item ids) by progress in between, or the click
+// is lost. Five rounds, each click 1.5 s after the menu was read.
+func TestTrayClickCountsDuringBackup(t *testing.T) {
+	bin := kumoBinary(t)
+	x := testenv.StartXvfb(t)
+	addr := testenv.SessionBus(t)
+	tray := testenv.StartTray(t, addr, true)
+	home := t.TempDir()
+	src := filepath.Join(t.TempDir(), "Photos")
+	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 4000, MaxSize: 8 << 10, Seed: 12, MaxDepth: 2})
+	// 256 KiB/s: the backup lasts well past the five rounds.
+	writeDemoConfigWith(t, home, "m-click", src, `{"upload_limit_kib":256}`)
+	kumo := launch(t, desktopEnv(t, x.Display, home, addr), bin, "--tray")
+
+	item := fmt.Sprintf("org.kde.StatusNotifierItem-%d-1", kumo.cmd.Process.Pid)
+	if !tray.WaitForName(item, 20*time.Second) {
+		t.Fatalf("Kumo put no item in the tray\n%s", kumo.logs.String())
+	}
+	const menu = "/StatusNotifierMenu"
+	read := func() map[string]testenv.MenuItem {
+		items, err := tray.Menu(item, menu)
+		if err != nil {
+			t.Fatalf("reading the tray menu: %v", err)
+		}
+		m := map[string]testenv.MenuItem{}
+		for _, it := range items {
+			m[it.Label] = it
+		}
+		return m
+	}
+	testenv.Eventually(t, "the tray to say it is backing up", 30*time.Second, func() bool {
+		for l := range read() {
+			if strings.HasPrefix(l, "Backing up") {
+				return true
+			}
+		}
+		return false
+	})
+	// clickLater reads the menu, waits as a person does, clicks label with
+	// the id it read, and reports whether want appeared within 3 s.
+	clickLater := func(label, want string) bool {
+		it, ok := read()[label]
+		if !ok {
+			t.Logf("no %q in the tray menu: %v", label, read())
+			return false
+		}
+		time.Sleep(1500 * time.Millisecond)
+		if err := tray.Click(item, menu, it.ID); err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			if _, ok := read()[want]; ok {
+				return true
+			}
+		}
+		return false
+	}
+	paused, resumed := 0, 0
+	for range 5 {
+		if clickLater("Pause", "Resume") {
+			paused++
+		}
+		if clickLater("Resume", "Pause") {
+			resumed++
+		}
+	}
+	if _, ok := read()["Up to date"]; ok {
+		t.Fatal("the backup ended during the rounds: the clicks were not made during a backup")
+	}
+	if paused != 5 || resumed != 5 {
+		t.Errorf("of 5 clicks 1.5 s after reading the menu, Pause took effect %d times and Resume %d", paused, resumed)
+	}
+	t.Logf("Pause %d of 5, Resume %d of 5, each clicked 1.5 s after the menu was read, during a backup of 4,000 files", paused, resumed)
+}

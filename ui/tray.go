@@ -34,16 +34,28 @@ func newTrayMenu(k *App) *trayMenu {
 }
 
 func (t *trayMenu) render(st service.Status) {
-	t.status.Label = st.Line
+	pause := "Pause"
 	if st.State == service.Paused {
-		t.pause.Label = "Resume"
-	} else {
-		t.pause.Label = "Pause"
+		pause = "Resume"
 	}
-	t.pause.Disabled = st.State == service.SignedOut
-	t.menu.Refresh()
+	status, paused, off := trayLine(st), pause, st.State == service.SignedOut
+	// Rebuilding the menu gives every item a new id over dbusmenu, so a click
+	// a panel sends with the id it read is lost: rebuild only when an item
+	// changes, never for progress.
+	if status != t.status.Label || paused != t.pause.Label || off != t.pause.Disabled {
+		t.status.Label, t.pause.Label, t.pause.Disabled = status, paused, off
+		t.menu.Refresh()
+	}
 	if st.State != t.state {
 		t.state = st.State
 		t.desk.SetSystemTrayIcon(trayIcons[st.State])
 	}
+}
+
+// trayLine is the status line without its live counts: the window has them.
+func trayLine(st service.Status) string {
+	if st.State == service.Busy && !st.AskPassword {
+		return "Backing up…"
+	}
+	return st.Line
 }
