@@ -169,9 +169,11 @@ type job struct {
 // pacing is the remote's pacer (shared by every engine on the same client)
 // and how many workers to keep ready for it.
 func (e *Engine) pacing() (*transport.Pacer, int) {
-	pacer := transport.NewPacer(max(e.opts.Workers, 4), 0, 0, nil)
+	var pacer *transport.Pacer
 	if p, ok := e.remote.(interface{ Pacer() *transport.Pacer }); ok {
 		pacer = p.Pacer()
+	} else {
+		pacer = transport.NewPacer(max(e.opts.Workers, 4), 0, 0, nil)
 	}
 	if e.opts.Workers > 0 {
 		return pacer, e.opts.Workers

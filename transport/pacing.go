@@ -111,9 +111,6 @@ func (p *Pacer) Limit() int {
 	return p.limit
 }
 
-// Adaptive reports whether the limit follows the server.
-func (p *Pacer) Adaptive() bool { return !p.fixed }
-
 // Slot is one upload's permission to run; Done gives it back.
 type Slot struct {
 	p     *Pacer
@@ -125,20 +122,37 @@ type Slot struct {
 // without a body: a folder, a rename).
 func (p *Pacer) Acquire(ctx context.Context, size int64) (*Slot, error) {
 	large := size >= largeUpload
+	if err := p.wait(ctx, large, nil); err != nil {
+		return nil, err
+	}
+	return &Slot{p: p, large: large}, nil
+}
+
+// wait takes a slot as soon as one is free, unless ctx ends or closed is
+// closed first.
+func (p *Pacer) wait(ctx context.Context, large bool, closed <-chan struct{}) error {
 	for {
 		p.mu.Lock()
 		if p.take(large) {
 			p.mu.Unlock()
-			return &Slot{p: p, large: large}, nil
+			return nil
 		}
 		wake := p.wake
 		p.mu.Unlock()
 		select {
 		case <-wake:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return ctx.Err()
+		case <-closed:
+			return errClientClosed
 		}
 	}
+}
+
+// wakeAll tells every waiter a slot may be free; p.mu is held.
+func (p *Pacer) wakeAll() {
+	close(p.wake)
+	p.wake = make(chan struct{})
 }
 
 // take grants a slot if one is free; p.mu is held.
@@ -175,35 +189,21 @@ type slotKey struct{}
 // wait as the client closes.
 func (s *Slot) yield(ctx context.Context, d time.Duration, closed <-chan struct{}) error {
 	s.p.release(s.large, false)
-	gone := func(err error) error {
-		s.once.Do(func() {}) // given back already: Done must not again
-		return err
-	}
 	timer := time.NewTimer(d)
 	defer timer.Stop()
+	var err error
 	select {
 	case <-timer.C:
+		err = s.p.wait(ctx, s.large, closed)
 	case <-ctx.Done():
-		return gone(ctx.Err())
+		err = ctx.Err()
 	case <-closed:
-		return gone(errClientClosed)
+		err = errClientClosed
 	}
-	for {
-		s.p.mu.Lock()
-		if s.p.take(s.large) {
-			s.p.mu.Unlock()
-			return nil
-		}
-		wake := s.p.wake
-		s.p.mu.Unlock()
-		select {
-		case <-wake:
-		case <-ctx.Done():
-			return gone(ctx.Err())
-		case <-closed:
-			return gone(errClientClosed)
-		}
+	if err != nil {
+		s.once.Do(func() {}) // given back already: Done must not again
 	}
+	return err
 }
 
 func (p *Pacer) release(large, completed bool) {
@@ -215,8 +215,7 @@ func (p *Pacer) release(large, completed bool) {
 	} else if completed {
 		p.completed()
 	}
-	close(p.wake)
-	p.wake = make(chan struct{})
+	p.wakeAll()
 }
 
 // answered records how long a small request took to be answered.
@@ -242,8 +241,8 @@ func isPushback(resp *http.Response, err error) bool {
 // pushback is the server saying "less": the limit halves at once (from what
 // is really in flight), growth stops for a while, and the limit that met it
 // is not tried again for longer. Until what is in flight is down to the new
-// limit the server still sees the old load (retries keep their slots), so
-// pushback then, or to a request sent before the cut, is its echo, not news.
+// limit the server still sees the load that met the cut, so pushback then,
+// or to a request sent before the cut, is its echo, not news.
 func (p *Pacer) pushback(sent time.Time, cause string) {
 	if p.fixed {
 		return
@@ -254,7 +253,7 @@ func (p *Pacer) pushback(sent time.Time, cause string) {
 	if sent.Before(p.lastCut) || p.inFlight > p.limit {
 		return
 	}
-	met := p.inFlight // what the server refused: retries keep their slots
+	met := p.inFlight // what the server refused
 	p.set(max(1, min(p.limit, met)/2), cause)
 	capped := max(p.limit, met-1)
 	if now.Before(p.capUntil) {
@@ -350,8 +349,7 @@ func (p *Pacer) set(limit int, cause string) {
 	p.limit = limit
 	p.settle = p.now().Add(max(3*p.fastest, minSettle))
 	p.win = window{}
-	close(p.wake)
-	p.wake = make(chan struct{})
+	p.wakeAll()
 }
 
 func median(ds []time.Duration) time.Duration {
@@ -377,10 +375,10 @@ const smallRequest = 256 << 10
 func (t *paceRT) RoundTrip(req *http.Request) (*http.Response, error) {
 	start := t.pacer.now()
 	resp, err := t.next.RoundTrip(req)
-	switch {
-	case isPushback(resp, err) && err != nil:
+	switch pushed := isPushback(resp, err); {
+	case pushed && err != nil:
 		t.pacer.pushback(start, "the server reset a connection")
-	case isPushback(resp, err):
+	case pushed:
 		t.pacer.pushback(start, "the server answered "+strconv.Itoa(resp.StatusCode))
 	case err == nil && req.ContentLength < smallRequest:
 		t.pacer.answered(t.pacer.now().Sub(start))
