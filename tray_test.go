@@ -25,28 +25,13 @@ func TestTrayMenuOverDBus(t *testing.T) {
 	writeDemoConfig(t, home, "m-tray", src)
 	kumo := launch(t, desktopEnv(t, x.Display, home, addr), bin, "--tray")
 
-	item := fmt.Sprintf("org.kde.StatusNotifierItem-%d-1", kumo.cmd.Process.Pid)
-	if !tray.WaitForName(item, 20*time.Second) {
-		t.Fatalf("Kumo put no item in the tray\n%s", kumo.logs.String())
-	}
+	item, byLabel := trayItemOf(t, tray, kumo)
 	var owner string
 	tray.Conn.BusObject().Call("org.freedesktop.DBus.GetNameOwner", 0, item).Store(&owner)
 	testenv.Eventually(t, "the item registered with the watcher", 10*time.Second, func() bool {
 		registered := strings.Join(tray.Items(), " ")
 		return strings.Contains(registered, item) || (owner != "" && strings.Contains(registered, owner))
 	})
-	const menu = "/StatusNotifierMenu"
-	byLabel := func() map[string]testenv.MenuItem {
-		items, err := tray.Menu(item, menu)
-		if err != nil {
-			t.Fatalf("reading the tray menu: %v", err)
-		}
-		m := map[string]testenv.MenuItem{}
-		for _, it := range items {
-			m[it.Label] = it
-		}
-		return m
-	}
 	// clickUntil chooses label in a freshly read menu, as a person opening
 	// it does (Kumo rebuilds the menu when the status changes, and the items'
 	// ids with it), until done says the click took effect.
@@ -54,7 +39,7 @@ func TestTrayMenuOverDBus(t *testing.T) {
 		t.Helper()
 		for deadline := time.Now().Add(20 * time.Second); ; {
 			if it, ok := byLabel()[label]; ok {
-				if err := tray.Click(item, menu, it.ID); err != nil {
+				if err := tray.Click(item, trayMenu, it.ID); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -103,6 +88,30 @@ func TestTrayMenuOverDBus(t *testing.T) {
 	t.Logf("tray item %s: menu read over D-Bus, hidden until Open Kumo, Pause → Resume, Quit → exit 0", item)
 }
 
+// trayMenu is where Fyne's tray item serves its dbusmenu.
+const trayMenu = "/StatusNotifierMenu"
+
+// trayItemOf waits for kumo's item in the tray and returns its bus name
+// and a reader of its menu as a panel sees it now, by label.
+func trayItemOf(t *testing.T, tray *testenv.Tray, kumo *launched) (string, func() map[string]testenv.MenuItem) {
+	t.Helper()
+	item := fmt.Sprintf("org.kde.StatusNotifierItem-%d-1", kumo.cmd.Process.Pid)
+	if !tray.WaitForName(item, 20*time.Second) {
+		t.Fatalf("Kumo put no item in the tray\n%s", kumo.logs.String())
+	}
+	return item, func() map[string]testenv.MenuItem {
+		items, err := tray.Menu(item, trayMenu)
+		if err != nil {
+			t.Fatalf("reading the tray menu: %v", err)
+		}
+		m := map[string]testenv.MenuItem{}
+		for _, it := range items {
+			m[it.Label] = it
+		}
+		return m
+	}
+}
+
 // Started at login on a desktop that shows no tray icons (a watcher but no
 // host, as stock GNOME): Kumo opens its window instead of running unseen.
 func TestStartAtLoginWithoutTrayShowsWindow(t *testing.T) {
@@ -133,22 +142,7 @@ func TestTrayClickCountsDuringBackup(t *testing.T) {
 	writeDemoConfigWith(t, home, "m-click", src, `{"upload_limit_kib":256}`)
 	kumo := launch(t, desktopEnv(t, x.Display, home, addr), bin, "--tray")
 
-	item := fmt.Sprintf("org.kde.StatusNotifierItem-%d-1", kumo.cmd.Process.Pid)
-	if !tray.WaitForName(item, 20*time.Second) {
-		t.Fatalf("Kumo put no item in the tray\n%s", kumo.logs.String())
-	}
-	const menu = "/StatusNotifierMenu"
-	read := func() map[string]testenv.MenuItem {
-		items, err := tray.Menu(item, menu)
-		if err != nil {
-			t.Fatalf("reading the tray menu: %v", err)
-		}
-		m := map[string]testenv.MenuItem{}
-		for _, it := range items {
-			m[it.Label] = it
-		}
-		return m
-	}
+	item, read := trayItemOf(t, tray, kumo)
 	testenv.Eventually(t, "the tray to say it is backing up", 30*time.Second, func() bool {
 		for l := range read() {
 			if strings.HasPrefix(l, "Backing up") {
@@ -166,7 +160,7 @@ func TestTrayClickCountsDuringBackup(t *testing.T) {
 			return false
 		}
 		time.Sleep(1500 * time.Millisecond)
-		if err := tray.Click(item, menu, it.ID); err != nil {
+		if err := tray.Click(item, trayMenu, it.ID); err != nil {
 			t.Fatal(err)
 		}
 		for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {

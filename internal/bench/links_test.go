@@ -34,6 +34,7 @@ func TestBenchLinks(t *testing.T) {
 	const capBits = 40e6
 	var rows []Row
 
+	server := strings.TrimSuffix(strings.TrimPrefix(b.srv.URL, "https://"), "/dav/") // host:port the links forward to
 	small := filepath.Join(b.work, "small")
 	n := makeSmallTree(t, small, 100, files/100, 4096)
 
@@ -65,7 +66,7 @@ func TestBenchLinks(t *testing.T) {
 		if !part(fmt.Sprintf("far%d", rtt.Milliseconds())) {
 			continue
 		}
-		link, err := startLink(strings.TrimSuffix(strings.TrimPrefix(b.srv.URL, "https://"), "/dav/"), c.oneWay, capBits)
+		link, err := startLink(server, c.oneWay, capBits)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +97,7 @@ func TestBenchLinks(t *testing.T) {
 	}
 	bigDir := filepath.Join(b.work, "capped")
 	writeRandom(t, filepath.Join(bigDir, "big.bin"), cappedMiB)
-	link, err := startLink(strings.TrimSuffix(strings.TrimPrefix(b.srv.URL, "https://"), "/dav/"), 15*time.Millisecond, capBits)
+	link, err := startLink(server, 15*time.Millisecond, capBits)
 	if err != nil {
 		t.Fatal(err)
 	}
