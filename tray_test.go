@@ -55,7 +55,7 @@ func TestTrayMenuOverDBus(t *testing.T) {
 	}
 	testenv.Eventually(t, "the tray to say the demo backup is done", 60*time.Second, func() bool { _, ok := byLabel()["Up to date"]; return ok })
 	items := byLabel()
-	for _, want := range []string{"Up to date", "Back up now", "Pause", "Restore…", "Open Kumo", "Quit"} {
+	for _, want := range []string{"Up to date", "Back up now", "Pause", "Pause for 1 hour", "Pause until tomorrow", "Restore…", "Open Kumo", "Quit"} {
 		if _, ok := items[want]; !ok {
 			t.Errorf("the tray menu has no %q: %v", want, items)
 		}
@@ -80,12 +80,23 @@ func TestTrayMenuOverDBus(t *testing.T) {
 	if !paused {
 		t.Errorf("after Pause the status line does not say so: %v", byLabel())
 	}
+	// From paused until resumed to paused for an hour: the line says until when.
+	clicked := time.Now()
+	ends := []string{clicked.Add(time.Hour).Format("15:04"), clicked.Add(time.Hour + time.Minute).Format("15:04")}
+	clickUntil("Pause for 1 hour", "the status to say when the pause ends", func() bool {
+		for label := range byLabel() {
+			if strings.HasPrefix(label, "Paused until "+ends[0]) || strings.HasPrefix(label, "Paused until "+ends[1]) {
+				return true
+			}
+		}
+		return false
+	})
 
 	clickUntil("Quit", "Kumo to exit", kumo.exited)
 	if kumo.err != nil {
 		t.Fatalf("Quit from the tray: kumo exited with %v\n%s", kumo.err, kumo.logs.String())
 	}
-	t.Logf("tray item %s: menu read over D-Bus, hidden until Open Kumo, Pause → Resume, Quit → exit 0", item)
+	t.Logf("tray item %s: menu read over D-Bus, hidden until Open Kumo, Pause → Resume, Pause for 1 hour → %q, Quit → exit 0", item, "Paused until "+ends[0])
 }
 
 // trayMenu is where Fyne's tray item serves its dbusmenu.

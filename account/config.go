@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // ConfigVersion is the config format this Kumo writes. Older files are
@@ -27,6 +28,13 @@ type Config struct {
 	// TrayHintShown records that the user was told closing the window keeps
 	// the backup running.
 	TrayHintShown bool `json:"tray_hint_shown,omitempty"`
+	// Paused is the user's pause, kept so that a restart does not end it.
+	Paused *Pause `json:"paused,omitempty"`
+}
+
+// Pause holds every upload until the user resumes, or until Until.
+type Pause struct {
+	Until time.Time `json:"until,omitzero"` // zero: until the user resumes
 }
 
 // Folder is a local folder the desktop app backs up.

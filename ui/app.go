@@ -260,7 +260,7 @@ func (k *App) render(st service.Status) {
 	}
 }
 
-// togglePause pauses or resumes, as the status shown says.
+// togglePause pauses until resumed, or resumes, as the status shown says.
 func (k *App) togglePause() {
 	paused := k.last.State == service.Paused
 	go func() {
@@ -271,6 +271,24 @@ func (k *App) togglePause() {
 		}
 	}()
 }
+
+// pauseFor and pauseUntilTomorrow are the timed pauses, saved by the
+// service (off the UI goroutine) and ended by it on time.
+func (k *App) pauseFor(d time.Duration) { go k.svc.PauseUntil(time.Now().Add(d)) }
+func (k *App) pauseUntilTomorrow()      { go k.svc.PauseUntil(service.Tomorrow(time.Now())) }
+
+// pauseChoices are the ways to pause, for the tray and the window alike.
+func (k *App) pauseChoices() []*fyne.MenuItem {
+	return []*fyne.MenuItem{
+		fyne.NewMenuItem(pauseHourLabel, func() { k.pauseFor(time.Hour) }),
+		fyne.NewMenuItem(pauseTomorrowLabel, k.pauseUntilTomorrow),
+	}
+}
+
+const (
+	pauseHourLabel     = "Pause for 1 hour"
+	pauseTomorrowLabel = "Pause until tomorrow"
+)
 
 // background runs work off the UI goroutine and then done on it.
 func background[T any](work func() (T, error), done func(T, error)) {

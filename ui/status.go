@@ -39,7 +39,16 @@ func newStatusScreen(k *App) *statusScreen {
 	s.errLabel = widget.NewLabel("")
 	s.errLabel.Wrapping = fyne.TextWrapWord
 	s.errLabel.Importance = widget.DangerImportance
-	s.pause = widget.NewButton("Pause", k.togglePause)
+	s.pause = widget.NewButton("Pause", nil)
+	s.pause.OnTapped = func() {
+		if k.last.State == service.Paused {
+			k.togglePause()
+			return
+		}
+		until := fyne.NewMenuItem("Until I resume", k.togglePause)
+		menu := fyne.NewMenu("", append([]*fyne.MenuItem{until}, k.pauseChoices()...)...)
+		widget.ShowPopUpMenuAtRelativePosition(menu, k.win.Canvas(), fyne.NewPos(0, s.pause.Size().Height), s.pause)
+	}
 	now := widget.NewButton("Back up now", func() { go k.svc.BackUpNow() })
 	now.Importance = widget.HighImportance
 	restoreBtn := widget.NewButton("Restore…", k.openRestore)

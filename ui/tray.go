@@ -14,6 +14,7 @@ type trayMenu struct {
 	menu   *fyne.Menu
 	status *fyne.MenuItem
 	pause  *fyne.MenuItem
+	timed  []*fyne.MenuItem // pause for an hour, until tomorrow
 	state  service.State
 }
 
@@ -22,13 +23,13 @@ func newTrayMenu(k *App) *trayMenu {
 	t.status = fyne.NewMenuItem("Starting…", nil)
 	t.status.Disabled = true
 	t.pause = fyne.NewMenuItem("Pause", k.togglePause)
+	t.timed = k.pauseChoices()
+	items := []*fyne.MenuItem{t.status, fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem("Back up now", func() { go k.svc.BackUpNow() }), t.pause}
+	items = append(items, t.timed...)
+	items = append(items, fyne.NewMenuItem("Restore…", k.openRestore), fyne.NewMenuItem("Open Kumo", k.Show))
 	// Fyne adds Quit at the end by itself.
-	t.menu = fyne.NewMenu(k.info.Name, t.status, fyne.NewMenuItemSeparator(),
-		fyne.NewMenuItem("Back up now", func() { go k.svc.BackUpNow() }),
-		t.pause,
-		fyne.NewMenuItem("Restore…", k.openRestore),
-		fyne.NewMenuItem("Open Kumo", k.Show),
-	)
+	t.menu = fyne.NewMenu(k.info.Name, items...)
 	t.desk.SetSystemTrayMenu(t.menu)
 	return t
 }
@@ -44,6 +45,9 @@ func (t *trayMenu) render(st service.Status) {
 	// changes, never for progress.
 	if status != t.status.Label || paused != t.pause.Label || off != t.pause.Disabled {
 		t.status.Label, t.pause.Label, t.pause.Disabled = status, paused, off
+		for _, it := range t.timed {
+			it.Disabled = off
+		}
 		t.menu.Refresh()
 	}
 	if st.State != t.state {

@@ -255,26 +255,6 @@ func (s *Service) BackUpNow() {
 	s.changedLocked()
 }
 
-// Pause holds every upload (mid-file too) until Resume.
-func (s *Service) Pause() { s.setPaused(true) }
-
-// Resume continues, and rescans what changed meanwhile.
-func (s *Service) Resume() { s.setPaused(false) }
-
-func (s *Service) setPaused(p bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.paused = p
-	if s.runner != nil {
-		if p {
-			s.runner.Pause()
-		} else {
-			s.runner.Resume()
-		}
-	}
-	s.changedLocked()
-}
-
 // folderPathsLocked lists the chosen folders, sorted.
 func (s *Service) folderPathsLocked() []string {
 	out := make([]string, 0, len(s.cfg.Folders))

@@ -86,8 +86,9 @@ func (s *Service) statusLocked() Status {
 	switch {
 	case s.cfg.Account == nil && !s.cfg.Demo:
 		st.State = SignedOut
-	case s.paused:
+	case s.cfg.Paused != nil:
 		st.State = Paused
+		st.PausedUntil = s.cfg.Paused.Until
 	case busy:
 		st.State = Busy
 	case len(st.Problems) > 0:
@@ -103,6 +104,9 @@ func (s *Service) statusLocked() Status {
 		st.State = Failing
 	}
 	st.Line = line(st.State, files, total, bytesLeft, eta, s.last, len(st.Problems), st.AskPassword)
+	if st.State == Paused && !st.PausedUntil.IsZero() {
+		st.Line = "Paused until " + untilWords(st.PausedUntil, s.opts.Now()) + ": changes are noted and will be backed up then"
+	}
 	if st.AskPassword && !s.tryUntil.IsZero() {
 		st.Line = "Waiting for InfiniCLOUD to accept the new Apps Password (it can take a few minutes); Kumo tries again until " +
 			s.tryUntil.Local().Format("15:04")

@@ -44,6 +44,9 @@ type Options struct {
 	// tried again (10 minutes: a reissue "may take several minutes"),
 	// first after PasswordRetry (15 s), then at growing pauses.
 	PasswordPatience, PasswordRetry time.Duration
+	// PauseCheck is how often a timed pause is compared with the wall
+	// clock (15 s): a timer alone would not count a laptop's sleep.
+	PauseCheck time.Duration
 }
 
 // Service is the running backup of one account.
@@ -58,7 +61,6 @@ type Service struct {
 	sess    *session.Session
 	runner  *session.Runner
 	folders map[string]*folderState
-	paused  bool
 	// askPassword: the server refused the password mid-backup; the engines
 	// hold (one refused request each) until Reauthenticate.
 	askPassword bool
@@ -105,6 +107,12 @@ func New(opts Options) (*Service, error) {
 	if opts.PasswordRetry <= 0 {
 		opts.PasswordRetry = 15 * time.Second
 	}
+	if opts.PauseCheck <= 0 {
+		opts.PauseCheck = 15 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	cfg, err := account.LoadConfig(opts.ConfigPath)
 	if err != nil {
 		return nil, err
@@ -118,8 +126,10 @@ func New(opts Options) (*Service, error) {
 	life, shutdown := context.WithCancel(context.Background())
 	s := &Service{opts: opts, log: log, redactor: redactor, cfg: *cfg, folders: map[string]*folderState{},
 		life: life, shutdown: shutdown, wake: make(chan struct{}, 1), quit: make(chan struct{})}
+	s.endPauseIfDueLocked()
 	s.publishLocked()
 	go s.dispatch()
+	go s.watchPause()
 	return s, nil
 }
 
@@ -168,7 +178,7 @@ func (s *Service) Start() error {
 	s.sess, s.secrets = sess, sess.Secrets
 	s.sessSnap.Store(sess)
 	s.runner = sess.Runner(s.hooks)
-	if s.paused {
+	if s.cfg.Paused != nil {
 		s.runner.Pause()
 	}
 	for _, f := range s.cfg.Folders {

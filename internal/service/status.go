@@ -48,6 +48,8 @@ type Status struct {
 	// AskPassword is set once the server refused the password while backing
 	// up: every folder holds until Reauthenticate succeeds.
 	AskPassword bool
+	// PausedUntil is when a timed pause ends (zero: paused until resumed, or not paused).
+	PausedUntil time.Time
 }
 
 // line says in words what is happening.

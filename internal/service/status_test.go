@@ -29,3 +29,24 @@ func TestStatusLine(t *testing.T) {
 		}
 	}
 }
+
+// A pause's end reads as a person says it; "until tomorrow" ends at 08:00
+// on the next day, even when asked just before midnight.
+func TestPauseEndInWords(t *testing.T) {
+	now := time.Date(2026, 3, 2, 23, 50, 0, 0, time.Local)
+	if got, want := Tomorrow(now), time.Date(2026, 3, 3, 8, 0, 0, 0, time.Local); !got.Equal(want) {
+		t.Errorf("Tomorrow(%v) = %v, want %v", now, got, want)
+	}
+	for _, c := range []struct {
+		until time.Time
+		want  string
+	}{
+		{time.Date(2026, 3, 2, 23, 55, 0, 0, time.Local), "23:55"},
+		{time.Date(2026, 3, 3, 8, 0, 0, 0, time.Local), "tomorrow 08:00"},
+		{time.Date(2026, 3, 5, 8, 0, 0, 0, time.Local), "Thu 5 Mar 08:00"},
+	} {
+		if got := untilWords(c.until, now); got != c.want {
+			t.Errorf("untilWords(%v) = %q, want %q", c.until, got, c.want)
+		}
+	}
+}
