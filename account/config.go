@@ -41,6 +41,8 @@ type Pause struct {
 type Folder struct {
 	Path     string   `json:"path"`
 	Excludes []string `json:"excludes,omitempty"` // gitignore-style patterns
+	// OnMetered backs this folder up on metered connections too.
+	OnMetered bool `json:"on_metered,omitempty"`
 }
 
 // Settings tune the desktop app's engine; zero values mean the defaults.
@@ -50,6 +52,14 @@ type Settings struct {
 	QuietSeconds   int  `json:"quiet_seconds,omitempty"`    // a change settles for this long, 1
 	KeepDailyDays  int  `json:"keep_daily_days,omitempty"`  // every version for 14 days, daily to this (90)
 	StartAtLogin   bool `json:"start_at_login,omitempty"`
+	// MeteredUploads backs every folder up on metered connections too;
+	// otherwise they hold there, except files up to MeteredAllowMB.
+	MeteredUploads bool `json:"metered_uploads,omitempty"`
+	MeteredAllowMB int  `json:"metered_allow_mb,omitempty"`
+	// HoldOnBattery holds whenever on battery; LowBatteryPercent holds on
+	// battery below it (20; negative: never).
+	HoldOnBattery     bool `json:"hold_on_battery,omitempty"`
+	LowBatteryPercent int  `json:"low_battery_percent,omitempty"`
 }
 
 // WithDefaults fills the zero values.
@@ -60,6 +70,10 @@ func (s Settings) WithDefaults() Settings {
 	}
 	if s.KeepDailyDays <= 0 {
 		s.KeepDailyDays = 90
+	}
+	s.MeteredAllowMB = max(s.MeteredAllowMB, 0)
+	if s.LowBatteryPercent == 0 {
+		s.LowBatteryPercent = 20
 	}
 	return s
 }

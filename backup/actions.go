@@ -302,7 +302,7 @@ type hashingReader struct {
 }
 
 func (hr *hashingReader) Read(p []byte) (int, error) {
-	if err := hr.run.gate.wait(hr.ctx); err != nil {
+	if err := hr.run.gate.wait(hr.ctx, hr.limit); err != nil {
 		return 0, err
 	}
 	if hr.n >= hr.limit {

@@ -82,9 +82,13 @@ type Summary struct {
 	Record    string // the file that records it: a journal, or the folder's first checkpoint
 	Pruned    int    // versions and catalogs removed by retention
 	Duration  time.Duration
+	Held      int64       // files left for later: larger than a metered connection's allowance
 	Skipped   []FileError // left out on purpose (special files)
 	Failed    []FileError // could not be backed up this time
 }
+
+// errHeld marks a file left for later because a hold covers it.
+var errHeld = errors.New("held for later")
 
 // ErrFolderMissing means the folder to back up is not there: perhaps its
 // drive is not mounted. Its backups are left untouched.
@@ -194,14 +198,20 @@ func (e *Engine) Close() error {
 }
 
 // Pause holds uploads (mid-file too) until Resume.
-func (e *Engine) Pause() { e.gate.pause() }
+func (e *Engine) Pause() { e.SetHold(Hold{All: true}) }
 
 // Resume lets a paused engine go on (a watching engine rescans then).
 func (e *Engine) Resume() {
-	e.gate.resume()
-	select {
-	case e.resumed <- struct{}{}:
-	default:
+	e.SetHold(NoHold)
+	e.Rescan()
+}
+
+// SetHold changes what uploads wait for. Uploads already under way that the
+// hold covers wait mid-file; files it covers that have not started are left
+// for later (Summary.Held); a watching engine rescans when a hold eases.
+func (e *Engine) SetHold(h Hold) {
+	if e.gate.set(h) {
+		e.Rescan()
 	}
 }
 
@@ -293,7 +303,11 @@ func (e *Engine) pass(ctx context.Context, sc scope) (*Summary, error) {
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				if e.gate.wait(ctx) != nil || ctx.Err() != nil {
+				if e.gate.wait(ctx, 0) != nil || ctx.Err() != nil {
+					continue // wait out a pause; a size hold is decided below
+				}
+				if e.gate.current().Holds(j.size) {
+					r.finish(j.rel, errHeld)
 					continue
 				}
 				slot, err := pacer.Acquire(ctx, j.size)
@@ -386,6 +400,11 @@ func (r *run) finish(rel string, err error) {
 	case errors.Is(err, errChanged):
 		r.mu.Lock()
 		r.retries = append(r.retries, rel)
+		r.mu.Unlock()
+		return
+	case errors.Is(err, errHeld):
+		r.mu.Lock()
+		r.sum.Held++
 		r.mu.Unlock()
 		return
 	case errors.Is(err, errVanished):

@@ -68,52 +68,65 @@ func (t *tracker) snapshot(paused bool) Progress {
 	return p
 }
 
-// gate holds workers (and uploads mid-stream) while the engine is paused.
+// Hold is what a folder's uploads wait for: everything (paused, a low
+// battery, a metered connection without an allowance), or only files larger
+// than a size (a metered connection with an allowance). Folders, renames and
+// deletions are size 0: an allowance lets them through.
+type Hold struct {
+	All   bool
+	Above int64 // with All false: files larger than this wait; negative: none do
+}
+
+// NoHold lets everything go.
+var NoHold = Hold{Above: -1}
+
+// Holds reports whether a file of size waits under h.
+func (h Hold) Holds(size int64) bool { return h.All || h.Above >= 0 && size > h.Above }
+
+// gate holds workers (and uploads mid-stream) while a hold says so.
 type gate struct {
-	mu     sync.Mutex
-	paused bool
-	open   chan struct{} // closed while not paused
+	mu      sync.Mutex
+	hold    Hold
+	changed chan struct{} // closed (and replaced) whenever the hold changes
 }
 
-func newGate() *gate {
-	g := &gate{open: make(chan struct{})}
-	close(g.open)
-	return g
-}
+func newGate() *gate { return &gate{hold: NoHold, changed: make(chan struct{})} }
 
-func (g *gate) pause() {
+// set changes the hold and reports whether it let anything go that it held.
+func (g *gate) set(h Hold) (eased bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if !g.paused {
-		g.paused = true
-		g.open = make(chan struct{})
+	if h == g.hold {
+		return false
 	}
+	old := g.hold
+	g.hold = h
+	close(g.changed)
+	g.changed = make(chan struct{})
+	return old.All && !h.All || old.Above >= 0 && (h.Above < 0 || h.Above > old.Above)
 }
 
-func (g *gate) resume() {
+func (g *gate) current() Hold {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.paused {
-		g.paused = false
-		close(g.open)
-	}
+	return g.hold
 }
 
-func (g *gate) isPaused() bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.paused
-}
+func (g *gate) isPaused() bool { return g.current().All }
 
-// wait returns at once unless paused; then when resumed or ctx ends.
-func (g *gate) wait(ctx context.Context) error {
-	g.mu.Lock()
-	open := g.open
-	g.mu.Unlock()
-	select {
-	case <-open:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+// wait returns once a file of size may go, or when ctx ends.
+func (g *gate) wait(ctx context.Context, size int64) error {
+	for {
+		g.mu.Lock()
+		held, changed := g.hold.Holds(size), g.changed
+		g.mu.Unlock()
+		if !held {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/backup"
+	"github.com/kumo-backup/kumo/internal/conditions"
 	"github.com/kumo-backup/kumo/watcher"
 )
 
@@ -19,6 +20,7 @@ type Tuning struct {
 	Quiet        time.Duration
 	SafetyRescan time.Duration // time between full rescans; the engine's default when zero
 	Retention    backup.Retention
+	Holds        HoldPolicy
 }
 
 // TuningOf reads the user's settings: the same for the app and the daemon.
@@ -31,6 +33,7 @@ func TuningOf(set account.Settings) Tuning {
 		UploadLimit: int64(set.UploadLimitKiB) << 10,
 		Quiet:       time.Duration(set.QuietSeconds) * time.Second,
 		Retention:   r,
+		Holds:       HoldPolicyOf(set),
 	}
 }
 
@@ -40,8 +43,8 @@ func (t Tuning) String() string {
 	if t.Workers > 0 {
 		workers = fmt.Sprint(t.Workers)
 	}
-	return fmt.Sprintf("workers=%s upload-limit=%d quiet=%s retention=(every version %s, daily to %s)",
-		workers, t.UploadLimit, t.Quiet, t.Retention.KeepAll, t.Retention.Daily)
+	return fmt.Sprintf("workers=%s upload-limit=%d quiet=%s retention=(every version %s, daily to %s) %s",
+		workers, t.UploadLimit, t.Quiet, t.Retention.KeepAll, t.Retention.Daily, t.Holds)
 }
 
 // Hooks hear what one folder's engine does; any may be nil. They are called
@@ -78,8 +81,9 @@ func (s *Session) Once(ctx context.Context, f account.Folder) (*backup.Summary, 
 }
 
 // Runner keeps folders backed up as they change, each with its engine
-// watching, and holds them all together (Pause) or asks them all for a
-// pass (Rescan).
+// watching; it holds them all together (Pause), or each as the computer's
+// network and power ask (SetConditions), and asks them all for a pass
+// (Rescan).
 type Runner struct {
 	s     *Session
 	ctx   context.Context
@@ -89,18 +93,21 @@ type Runner struct {
 	mu     sync.Mutex
 	runs   map[string]*run
 	paused bool
+	cond   conditions.State
 }
 
 type run struct {
+	folder account.Folder
 	engine *backup.Engine
 	cancel context.CancelFunc
 	done   chan struct{}
+	held   HoldReason
 }
 
 // Runner starts nothing yet; hooks gives each folder its own.
 func (s *Session) Runner(hooks func(account.Folder) Hooks) *Runner {
 	ctx, stop := context.WithCancel(context.Background())
-	return &Runner{s: s, ctx: ctx, stop: stop, hooks: hooks, runs: map[string]*run{}}
+	return &Runner{s: s, ctx: ctx, stop: stop, hooks: hooks, runs: map[string]*run{}, cond: conditions.Unknown}
 }
 
 // Start begins watching a folder: a pass now, then every change.
@@ -116,7 +123,7 @@ func (r *Runner) Start(f account.Folder) error {
 	t := r.s.opts.Tuning
 	r.s.opts.Logger.Info("watching", "folder", f.Path, "tuning", t.String())
 	ctx, cancel := context.WithCancel(r.ctx)
-	ru := &run{engine: e, cancel: cancel, done: make(chan struct{})}
+	ru := &run{folder: f, engine: e, cancel: cancel, done: make(chan struct{})}
 	r.mu.Lock()
 	if old := r.runs[f.Path]; old != nil {
 		r.mu.Unlock()
@@ -125,9 +132,7 @@ func (r *Runner) Start(f account.Folder) error {
 		return fmt.Errorf("%s is already being backed up", f.Path)
 	}
 	r.runs[f.Path] = ru
-	if r.paused {
-		e.Pause()
-	}
+	r.holdLocked(ru)
 	r.mu.Unlock()
 	go func() {
 		defer close(ru.done)
@@ -180,12 +185,57 @@ func (r *Runner) setPaused(p bool) {
 	defer r.mu.Unlock()
 	r.paused = p
 	for _, ru := range r.runs {
-		if p {
-			ru.engine.Pause()
-		} else {
-			ru.engine.Resume()
+		r.holdLocked(ru)
+		if !p {
+			ru.engine.Rescan()
 		}
 	}
+}
+
+// SetConditions holds each folder as the network and power now ask, and
+// lets each go on (with a rescan) once they no longer do.
+func (r *Runner) SetConditions(c conditions.State) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.cond = c
+	for _, ru := range r.runs {
+		r.holdLocked(ru)
+	}
+}
+
+// Conditions is the network and power the runner last heard of.
+func (r *Runner) Conditions() conditions.State {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cond
+}
+
+// Held reports why each folder the conditions hold is held.
+func (r *Runner) Held() map[string]HoldReason {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	held := map[string]HoldReason{}
+	for path, ru := range r.runs {
+		if ru.held != NotHeld {
+			held[path] = ru.held
+		}
+	}
+	return held
+}
+
+func (r *Runner) holdLocked(ru *run) {
+	h, why := r.s.opts.Tuning.Holds.HoldFor(ru.folder, r.cond)
+	switch {
+	case why != ru.held && why != NotHeld:
+		r.s.opts.Logger.Info("holding", "folder", ru.folder.Path, "why", why.String(), "conditions", r.cond.Seen)
+	case why != ru.held:
+		r.s.opts.Logger.Info("hold ended", "folder", ru.folder.Path, "conditions", r.cond.Seen)
+	}
+	ru.held = why
+	if r.paused {
+		h = backup.Hold{All: true}
+	}
+	ru.engine.SetHold(h)
 }
 
 // Rescan asks every folder for a full pass now ("Back up now").
