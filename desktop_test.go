@@ -11,13 +11,15 @@ import (
 
 // desktopEnv is a desktop session of its own for the binary: the X display,
 // home with its config, cache and runtime folders, and the session bus at
-// bus ("" for none, so nothing reaches the machine's own bus).
+// bus ("" for none, so nothing reaches the machine's own bus). The system
+// bus is never the machine's: a metered connection there would hold the test.
 func desktopEnv(t *testing.T, display, home, bus string) []string {
 	if bus == "" {
 		bus = "disabled:"
 	}
 	return append(os.Environ(), "DISPLAY="+display, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
-		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "XDG_RUNTIME_DIR="+t.TempDir(), "DBUS_SESSION_BUS_ADDRESS="+bus)
+		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "XDG_RUNTIME_DIR="+t.TempDir(), "DBUS_SESSION_BUS_ADDRESS="+bus,
+		"DBUS_SYSTEM_BUS_ADDRESS=disabled:")
 }
 
 // writeDemoConfig sets up home's Kumo as onboarding leaves it after

@@ -20,6 +20,7 @@ import (
 
 	"github.com/kumo-backup/kumo/assets"
 	"github.com/kumo-backup/kumo/internal/autostart"
+	"github.com/kumo-backup/kumo/internal/conditions"
 	"github.com/kumo-backup/kumo/internal/instance"
 	"github.com/kumo-backup/kumo/internal/paths"
 	"github.com/kumo-backup/kumo/internal/service"
@@ -43,6 +44,7 @@ var (
 		service.Busy:      fyne.NewStaticResource("tray-busy.png", assets.TrayBusy),
 		service.Paused:    fyne.NewStaticResource("tray-paused.png", assets.TrayPaused),
 		service.Failing:   fyne.NewStaticResource("tray-error.png", assets.TrayError),
+		service.Held:      fyne.NewStaticResource("tray-paused.png", assets.TrayPaused),
 	}
 )
 
@@ -80,7 +82,8 @@ func Run(info Info) {
 		logger = slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})) // the service redacts what it logs
 	}
 	svc, err := service.New(service.Options{Version: info.Version, Logger: logger, Autostart: autostartEntry(info),
-		OnChange: func(st service.Status) { onUI(func() { k.render(st) }) }})
+		Conditions: conditions.System(),
+		OnChange:   func(st service.Status) { onUI(func() { k.render(st) }) }})
 	if err != nil {
 		w := a.NewWindow(info.Name)
 		w.SetContent(container.NewPadded(container.NewVBox()))

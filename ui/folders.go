@@ -104,6 +104,21 @@ func (f *foldersScreen) row(folder service.Folder) fyne.CanvasObject {
 				})
 			}, f.app.win)
 	})
+	metered := widget.NewCheck("Back up on metered connections too", nil)
+	metered.SetChecked(folder.OnMetered)
+	metered.OnChanged = func(on bool) {
+		background(func() (struct{}, error) { return struct{}{}, f.app.svc.SetOnMetered(folder.Path, on) }, func(_ struct{}, err error) {
+			if err != nil {
+				f.message.SetText(service.Sentence(err))
+				return
+			}
+			if on {
+				f.message.SetText(folder.Path + " is backed up on metered connections too.")
+			} else {
+				f.message.SetText(folder.Path + " waits for an unmetered connection, as Settings say.")
+			}
+		})
+	}
 	background(func() (string, error) { return f.countLine(folder.Path, folder.Excludes) }, func(s string, err error) {
 		if err != nil {
 			s = err.Error()
@@ -111,7 +126,7 @@ func (f *foldersScreen) row(folder service.Folder) fyne.CanvasObject {
 		estimate.SetText(s)
 	})
 	return container.NewVBox(container.NewBorder(nil, nil, nil, remove, name), estimate,
-		container.NewBorder(nil, nil, nil, save, excludes), widget.NewSeparator())
+		container.NewBorder(nil, nil, nil, save, excludes), metered, widget.NewSeparator())
 }
 
 func (f *foldersScreen) countLine(path string, excludes []string) (string, error) {

@@ -27,11 +27,21 @@ type settingsScreen struct {
 	quiet   *widget.Entry
 	daily   *widget.Entry
 	login   *widget.Check
-	apiKey  *widget.Entry
-	device  *widget.Entry
-	message *widget.Label
-	account *widget.Label
+	// The network and power: what holds uploads.
+	metered    *widget.Check
+	meteredMB  *widget.Entry
+	onBattery  *widget.Check
+	lowBattery *widget.Select
+	apiKey     *widget.Entry
+	device     *widget.Entry
+	message    *widget.Label
+	account    *widget.Label
 }
+
+// batteryChoices are the thresholds below which uploads wait on battery.
+var batteryChoices = []string{neverOnBattery, "10%", "20%", "30%", "50%"}
+
+const neverOnBattery = "Never wait"
 
 // automatic lets the transport's pacer choose: 4 at first, up to 16 while
 // more at once speeds a far server up.
@@ -45,6 +55,11 @@ func newSettingsScreen(k *App) *settingsScreen {
 	s.quiet = widget.NewEntry()
 	s.daily = widget.NewEntry()
 	s.login = widget.NewCheck("Start Kumo in the tray when I log in", nil)
+	s.metered = widget.NewCheck("Back up on metered connections too (phone hotspots, mobile data)", nil)
+	s.meteredMB = widget.NewEntry()
+	s.meteredMB.SetPlaceHolder("0 = none")
+	s.onBattery = widget.NewCheck("Wait whenever the computer is on battery", nil)
+	s.lowBattery = widget.NewSelect(batteryChoices, nil)
 	s.apiKey = widget.NewPasswordEntry()
 	s.apiKey.SetPlaceHolder("optional: a key InfiniCLOUD issued to you as a developer")
 	s.device = widget.NewEntry()
@@ -93,6 +108,10 @@ func newSettingsScreen(k *App) *settingsScreen {
 		widget.NewFormItem("Wait after a change (s)", s.quiet),
 		widget.NewFormItem("Keep daily versions (days)", s.daily),
 		widget.NewFormItem("", s.login),
+		widget.NewFormItem("", s.metered),
+		widget.NewFormItem("On metered, still send files up to (MB)", s.meteredMB),
+		widget.NewFormItem("", s.onBattery),
+		widget.NewFormItem("On battery, wait below", s.lowBattery),
 		widget.NewFormItem("API key", s.apiKey),
 	)
 	retention := widget.NewLabel("Every version is kept for 14 days, then one a day for the days above, then one a week for good.")
@@ -127,6 +146,14 @@ func (s *settingsScreen) reload() {
 	s.quiet.SetText(strconv.Itoa(set.QuietSeconds))
 	s.daily.SetText(strconv.Itoa(set.KeepDailyDays))
 	s.login.SetChecked(set.StartAtLogin)
+	s.metered.SetChecked(set.MeteredUploads)
+	s.meteredMB.SetText(strconv.Itoa(set.MeteredAllowMB))
+	s.onBattery.SetChecked(set.HoldOnBattery)
+	if set.LowBatteryPercent < 0 {
+		s.lowBattery.SetSelected(neverOnBattery)
+	} else {
+		s.lowBattery.SetSelected(fmt.Sprintf("%d%%", set.LowBatteryPercent))
+	}
 	switch {
 	case cfg.Demo:
 		s.account.SetText("Backing up to the demo server on this computer (" + s.app.svc.DemoDir() + "). Sign out to choose a real account.")
@@ -153,7 +180,9 @@ func (s *settingsScreen) save() {
 	set.Workers, _ = strconv.Atoi(s.workers.Selected) // automatic: 0
 	if set.UploadLimitKiB, err = positive(s.limit, "The upload limit", 0); err == nil {
 		if set.QuietSeconds, err = positive(s.quiet, "The wait after a change", 1); err == nil {
-			set.KeepDailyDays, err = positive(s.daily, "Days of daily versions", 15)
+			if set.KeepDailyDays, err = positive(s.daily, "Days of daily versions", 15); err == nil {
+				set.MeteredAllowMB, err = positive(s.meteredMB, "The size still sent on metered connections", 0)
+			}
 		}
 	}
 	if err != nil {
@@ -161,6 +190,11 @@ func (s *settingsScreen) save() {
 		return
 	}
 	set.StartAtLogin = s.login.Checked
+	set.MeteredUploads, set.HoldOnBattery = s.metered.Checked, s.onBattery.Checked
+	set.LowBatteryPercent = -1 // never
+	if n, err := strconv.Atoi(strings.TrimSuffix(s.lowBattery.Selected, "%")); err == nil {
+		set.LowBatteryPercent = n
+	}
 	key := strings.TrimSpace(s.apiKey.Text)
 	s.message.SetText("Saving…")
 	background(func() (struct{}, error) {

@@ -86,6 +86,9 @@ func (s *statusScreen) render(st service.Status) {
 	if !st.LastBackup.IsZero() {
 		detail += " Last backup " + st.LastBackup.Local().Format("15:04:05") + "."
 	}
+	if st.Holding != "" {
+		detail += " " + st.Holding + "."
+	}
 	s.detail.SetText(detail)
 	if st.State == service.Paused {
 		s.pause.SetText("Resume")

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 
@@ -60,6 +62,10 @@ func (t *trayMenu) render(st service.Status) {
 func trayLine(st service.Status) string {
 	if st.State == service.Busy && !st.AskPassword {
 		return "Backing up…"
+	}
+	if st.State == service.Held { // its first sentence: "Paused: metered connection"
+		first, _, _ := strings.Cut(st.Line, ". ")
+		return first
 	}
 	return st.Line
 }

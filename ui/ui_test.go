@@ -153,12 +153,18 @@ func TestSettingsSaveAndStartAtLogin(t *testing.T) {
 		s.limit.SetText("512")
 		s.workers.SetSelected("2")
 		s.login.SetChecked(true)
+		s.meteredMB.SetText("5")
+		s.lowBattery.SetSelected(neverOnBattery)
+		s.onBattery.SetChecked(true)
 	})
 	tap(findButton(t, s.content, "Save settings"))
 	eventually(t, "the settings to be saved", 20*time.Second, func() bool { return text(s.message) == "Saved." })
 	set := k.svc.Config().Settings
 	if set.QuietSeconds != 3 || set.UploadLimitKiB != 512 || set.Workers != 2 || !set.StartAtLogin {
 		t.Errorf("saved settings: %+v", set)
+	}
+	if set.MeteredUploads || set.MeteredAllowMB != 5 || set.LowBatteryPercent != -1 || !set.HoldOnBattery {
+		t.Errorf("saved network and power settings: %+v", set)
 	}
 	entry, err := os.ReadFile(filepath.Join(os.Getenv("XDG_CONFIG_HOME"), "autostart", testInfo.ID+".desktop"))
 	if err != nil || !strings.Contains(string(entry), "--tray") {

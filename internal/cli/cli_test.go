@@ -216,8 +216,10 @@ func TestLoginWithoutKeyring(t *testing.T) {
 	}
 }
 
-// The daemon backs up now and every change as it happens, and stops cleanly.
-func TestDaemon(t *testing.T) {
+// daemonAccount is an emulator and a saved config, as `kumo login` leaves
+// it, for the daemon's computer "srv".
+func daemonAccount(t *testing.T) *testenv.Emulated {
+	t.Helper()
 	config, _ := isolate(t)
 	e := testenv.StartEmulator(t)
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
@@ -226,6 +228,12 @@ func TestDaemon(t *testing.T) {
 	if err := cfg.Save(filepath.Join(config, "kumo", "config.json")); err != nil {
 		t.Fatal(err)
 	}
+	return e
+}
+
+// The daemon backs up now and every change as it happens, and stops cleanly.
+func TestDaemon(t *testing.T) {
+	e := daemonAccount(t)
 	src := filepath.Join(t.TempDir(), "www")
 	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 30, MaxSize: 1 << 10, Seed: 13, MaxDepth: 2})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -233,7 +241,7 @@ func TestDaemon(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		done <- cli.Run(ctx, cli.Env{Stdout: out, Stderr: out, Getenv: func(k string) string {
-			return map[string]string{"KUMO_PASSWORD": e.AppsPassword}[k]
+			return map[string]string{"KUMO_PASSWORD": e.AppsPassword, "DBUS_SYSTEM_BUS_ADDRESS": "disabled:"}[k]
 		}}, []string{"daemon", "--quiet", "100ms", src})
 	}()
 	server := filepath.Join(e.AreaDir(e.User, "backup"), "srv", "www")
@@ -265,7 +273,7 @@ func TestDaemon(t *testing.T) {
 	out = &syncBuffer{}
 	go func() {
 		done <- cli.Run(context.Background(), cli.Env{Stdout: out, Stderr: out, Getenv: func(k string) string {
-			return map[string]string{"KUMO_PASSWORD": e.AppsPassword}[k]
+			return map[string]string{"KUMO_PASSWORD": e.AppsPassword, "DBUS_SYSTEM_BUS_ADDRESS": "disabled:"}[k]
 		}}, []string{"daemon", "--quiet", "100ms", src})
 	}()
 	time.Sleep(500 * time.Millisecond)

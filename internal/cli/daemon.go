@@ -3,15 +3,18 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/backup"
+	"github.com/kumo-backup/kumo/internal/conditions"
 	"github.com/kumo-backup/kumo/internal/problem"
 	"github.com/kumo-backup/kumo/internal/session"
 	"github.com/kumo-backup/kumo/transport"
@@ -32,6 +35,8 @@ func runDaemon(ctx context.Context, env Env, args []string) int {
 	var excludes patterns
 	c.fs.Var(&excludes, "exclude", "leave out paths matching this gitignore-style pattern (repeatable); editor and system temp files are always left out")
 	c.fs.StringVar(&c.passwordFile, "password-file", "", "read the password from this file (mode 0600) instead of the keyring")
+	onMetered := c.fs.Bool("metered", false, "back up on metered connections too (by default uploads wait while the connection is metered, as the app's settings say)")
+	onBattery := c.fs.Bool("battery", false, "back up on a low battery too (by default uploads wait on battery below the app's threshold, 20%)")
 	c.fs.BoolVar(&c.verbose, "v", false, "log every request")
 	if code, ok := c.parse(args); !ok {
 		return code
@@ -43,6 +48,12 @@ func runDaemon(ctx context.Context, env Env, args []string) int {
 		t.SafetyRescan = *every
 		if *quiet > 0 {
 			t.Quiet = *quiet
+		}
+		if *onMetered {
+			t.Holds.MeteredUploads = true
+		}
+		if *onBattery {
+			t.Holds.OnBattery, t.Holds.LowBattery = false, 0
 		}
 	}
 	s, cfg, code := c.open()
@@ -98,6 +109,22 @@ func runDaemon(ctx context.Context, env Env, args []string) int {
 		}
 	})
 	defer runner.StopAll()
+	// The network and power are known before the first pass, so a metered
+	// connection holds from the start.
+	holds := &holdReport{w: env.Stdout}
+	known := make(chan struct{})
+	var first sync.Once
+	go conditions.FromEnv(env.Getenv).Watch(ctx, func(st conditions.State) {
+		runner.SetConditions(st)
+		mu.Lock()
+		holds.report(runner.Held(), st)
+		mu.Unlock()
+		first.Do(func() { close(known) })
+	})
+	select {
+	case <-known:
+	case <-time.After(3 * time.Second):
+	}
 	paths := make([]string, 0, len(folders))
 	for _, f := range folders {
 		if err := runner.Start(f); err != nil {
@@ -105,6 +132,9 @@ func runDaemon(ctx context.Context, env Env, args []string) int {
 		}
 		paths = append(paths, f.Path)
 	}
+	mu.Lock()
+	holds.report(runner.Held(), runner.Conditions())
+	mu.Unlock()
 	signals := make(chan os.Signal, 2)
 	if len(pauseSignals) > 0 {
 		signal.Notify(signals, pauseSignals...)
@@ -129,4 +159,45 @@ func runDaemon(ctx context.Context, env Env, args []string) int {
 			}
 		}
 	}
+}
+
+// holdReport says which folders wait for the network or power, once per
+// change, with the flags that would let them go; nothing while nothing waits.
+type holdReport struct {
+	w    io.Writer
+	last string
+}
+
+func (r *holdReport) report(held map[string]session.HoldReason, st conditions.State) {
+	var reasons, flags []string
+	for _, why := range held {
+		flag := "--battery"
+		if why == session.HeldMetered {
+			flag = "--metered"
+		}
+		if !slices.Contains(reasons, why.String()) {
+			reasons = append(reasons, why.String())
+		}
+		if !slices.Contains(flags, flag) {
+			flags = append(flags, flag)
+		}
+	}
+	slices.Sort(reasons)
+	slices.Sort(flags)
+	line := ""
+	switch {
+	case len(held) == 1:
+		line = "Holding 1 folder: "
+	case len(held) > 1:
+		line = fmt.Sprintf("Holding %d folders: ", len(held))
+	case r.last != "":
+		line = "Uploads go on (" + st.String() + ")."
+	}
+	if len(held) > 0 {
+		line += strings.Join(reasons, ", ") + " (" + st.Seen + "); changes are noted and sent when that ends (" + strings.Join(flags, " and ") + " backs up anyway)."
+	}
+	if line != r.last && line != "" {
+		fmt.Fprintln(r.w, line)
+	}
+	r.last = line
 }

@@ -182,13 +182,24 @@ func (s *Service) RemoveFolder(path string) error {
 
 // SetExcludes changes a folder's exclude patterns and rescans it.
 func (s *Service) SetExcludes(path string, excludes []string) error {
+	return s.updateFolder(path, func(f *account.Folder) { f.Excludes = excludes })
+}
+
+// SetOnMetered lets a folder back up on metered connections too (or not).
+func (s *Service) SetOnMetered(path string, on bool) error {
+	return s.updateFolder(path, func(f *account.Folder) { f.OnMetered = on })
+}
+
+// updateFolder changes a chosen folder's settings, saves them and restarts
+// its engine with them.
+func (s *Service) updateFolder(path string, change func(*account.Folder)) error {
 	s.mu.Lock()
 	i, runner, err := s.detachLocked(path)
 	if err != nil {
 		s.mu.Unlock()
 		return err
 	}
-	s.cfg.Folders[i].Excludes = excludes
+	change(&s.cfg.Folders[i])
 	f := s.cfg.Folders[i]
 	err = s.saveLocked()
 	s.mu.Unlock()
@@ -197,6 +208,7 @@ func (s *Service) SetExcludes(path string, excludes []string) error {
 	}
 	s.mu.Lock()
 	s.startFolderLocked(f)
+	s.changedLocked()
 	s.mu.Unlock()
 	return err
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/internal/human"
+	"github.com/kumo-backup/kumo/internal/session"
 )
 
 // changed publishes a new Status.
@@ -83,12 +84,15 @@ func (s *Service) statusLocked() Status {
 		}
 	}
 	st.Recent = slices.Clone(s.recent)
+	heldAll, heldSome := s.holdLocked()
 	switch {
 	case s.cfg.Account == nil && !s.cfg.Demo:
 		st.State = SignedOut
 	case s.cfg.Paused != nil:
 		st.State = Paused
 		st.PausedUntil = s.cfg.Paused.Until
+	case heldAll != session.NotHeld:
+		st.State = Held
 	case busy:
 		st.State = Busy
 	case len(st.Problems) > 0:
@@ -104,6 +108,11 @@ func (s *Service) statusLocked() Status {
 		st.State = Failing
 	}
 	st.Line = line(st.State, files, total, bytesLeft, eta, s.last, len(st.Problems), st.AskPassword)
+	if st.State == Held {
+		st.Line = s.holdLine(heldAll)
+	} else if heldSome != session.NotHeld && st.State != Paused {
+		st.Holding = s.partialHoldLine(heldSome)
+	}
 	if st.State == Paused && !st.PausedUntil.IsZero() {
 		st.Line = "Paused until " + untilWords(st.PausedUntil, s.opts.Now()) + ": changes are noted and will be backed up then"
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/emulator"
 	"github.com/kumo-backup/kumo/internal/autostart"
+	"github.com/kumo-backup/kumo/internal/conditions"
 	"github.com/kumo-backup/kumo/internal/paths"
 	"github.com/kumo-backup/kumo/internal/problem"
 	"github.com/kumo-backup/kumo/internal/session"
@@ -47,6 +48,9 @@ type Options struct {
 	// PauseCheck is how often a timed pause is compared with the wall
 	// clock (15 s): a timer alone would not count a laptop's sleep.
 	PauseCheck time.Duration
+	// Conditions tells of metered connections and the battery
+	// (conditions.System() in the app); nil holds for neither.
+	Conditions conditions.Source
 }
 
 // Service is the running backup of one account.
@@ -67,11 +71,13 @@ type Service struct {
 	problems    []Problem
 	// tryUntil: a new password the server refused is tried again until
 	// then (stopTry ends that).
-	tryUntil time.Time
-	stopTry  context.CancelFunc
-	recent   []string // files sent lately, newest first
-	last     time.Time
-	quota    string
+	tryUntil  time.Time
+	stopTry   context.CancelFunc
+	cond      conditions.State // the network and power, as last told
+	condKnown chan struct{}    // closed once they were first told
+	recent    []string         // files sent lately, newest first
+	last      time.Time
+	quota     string
 
 	// life ends when the service closes; every context the service hands
 	// out derives from it.
@@ -124,12 +130,15 @@ func New(opts Options) (*Service, error) {
 		log = slog.New(redactor.Handler(opts.Logger.Handler()))
 	}
 	life, shutdown := context.WithCancel(context.Background())
-	s := &Service{opts: opts, log: log, redactor: redactor, cfg: *cfg, folders: map[string]*folderState{},
+	s := &Service{opts: opts, log: log, redactor: redactor, cfg: *cfg, folders: map[string]*folderState{}, cond: conditions.Unknown, condKnown: make(chan struct{}),
 		life: life, shutdown: shutdown, wake: make(chan struct{}, 1), quit: make(chan struct{})}
 	s.endPauseIfDueLocked()
 	s.publishLocked()
 	go s.dispatch()
 	go s.watchPause()
+	if opts.Conditions != nil {
+		go s.watchConditions(opts.Conditions)
+	}
 	return s, nil
 }
 
@@ -173,11 +182,13 @@ func (s *Service) Start() error {
 		sess.Close()
 		return err
 	}
+	s.awaitConditions()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sess, s.secrets = sess, sess.Secrets
 	s.sessSnap.Store(sess)
 	s.runner = sess.Runner(s.hooks)
+	s.runner.SetConditions(s.cond)
 	if s.cfg.Paused != nil {
 		s.runner.Pause()
 	}

@@ -16,10 +16,11 @@ const (
 	Busy
 	Paused
 	Failing // something needs the user
+	Held    // waiting for an unmetered connection or for power
 )
 
 func (s State) String() string {
-	return [...]string{"signed out", "idle", "backing up", "paused", "needs attention"}[s]
+	return [...]string{"signed out", "idle", "backing up", "paused", "needs attention", "waiting"}[s]
 }
 
 // Problem is one thing the user should know about, with what to do.
@@ -50,6 +51,9 @@ type Status struct {
 	AskPassword bool
 	// PausedUntil is when a timed pause ends (zero: paused until resumed, or not paused).
 	PausedUntil time.Time
+	// Holding says what the network or power holds while the rest goes on
+	// ("On a metered connection: files over 10 MB wait…"); "" when nothing.
+	Holding string
 }
 
 // line says in words what is happening.
