@@ -15,14 +15,7 @@ import (
 // The window's Pause offers the same choices as the tray: a person picks
 // "Pause for 1 hour", reads when it ends, and one tap on Resume resumes.
 func TestWindowPauseForAnHour(t *testing.T) {
-	k := newTestApp(t, service.Options{DemoDir: t.TempDir()})
-	onUIWait(func() { k.onboard.choice.SetSelected(choiceDemo) })
-	tap(k.onboard.signIn)
-	eventually(t, "the demo to start", 20*time.Second, func() bool {
-		var c fyne.CanvasObject
-		onUIWait(func() { c = k.win.Content() })
-		return c == k.tabs
-	})
+	k := newDemoApp(t)
 	eventually(t, "the demo to be ready", 20*time.Second, func() bool { return k.svc.Status().State != service.SignedOut })
 
 	tap(k.status.pause)

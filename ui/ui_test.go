@@ -69,6 +69,20 @@ func text(l *widget.Label) string {
 	return s
 }
 
+// newDemoApp is the app after a person chose the demo server in onboarding.
+func newDemoApp(t *testing.T) *App {
+	t.Helper()
+	k := newTestApp(t, service.Options{DemoDir: t.TempDir()})
+	onUIWait(func() { k.onboard.choice.SetSelected(choiceDemo) })
+	tap(k.onboard.signIn)
+	eventually(t, "the demo to start", 20*time.Second, func() bool {
+		var c fyne.CanvasObject
+		onUIWait(func() { c = k.win.Content() })
+		return c == k.tabs
+	})
+	return k
+}
+
 // A person signs in to InfiniCLOUD (the emulator), first with a wrong
 // password and reads the sentence in place, then with the right one, adds
 // a folder, and sees it backed up: the bytes on the server are the bytes
@@ -134,14 +148,7 @@ func TestOnboardingSignInAndFirstBackup(t *testing.T) {
 
 // Settings are checked, saved, and start at login writes the autostart entry.
 func TestSettingsSaveAndStartAtLogin(t *testing.T) {
-	k := newTestApp(t, service.Options{DemoDir: t.TempDir()})
-	onUIWait(func() { k.onboard.choice.SetSelected(choiceDemo) })
-	tap(k.onboard.signIn)
-	eventually(t, "the demo to start", 20*time.Second, func() bool {
-		var c fyne.CanvasObject
-		onUIWait(func() { c = k.win.Content() })
-		return c == k.tabs
-	})
+	k := newDemoApp(t)
 	s := k.setts
 	onUIWait(func() { s.quiet.SetText("0") })
 	tap(findButton(t, s.content, "Save settings"))
