@@ -30,6 +30,9 @@ type Config struct {
 	TrayHintShown bool `json:"tray_hint_shown,omitempty"`
 	// Paused is the user's pause, kept so that a restart does not end it.
 	Paused *Pause `json:"paused,omitempty"`
+	// BackedUp is when each folder (by path) was last known fully backed
+	// up, so that a backup that stopped is noticed across restarts.
+	BackedUp map[string]time.Time `json:"backed_up,omitempty"`
 }
 
 // Pause holds every upload until the user resumes, or until Until.
@@ -60,6 +63,10 @@ type Settings struct {
 	// battery below it (20; negative: never).
 	HoldOnBattery     bool `json:"hold_on_battery,omitempty"`
 	LowBatteryPercent int  `json:"low_battery_percent,omitempty"`
+	// A folder is late when its changes have waited StaleHours (24) or it
+	// was last fully backed up StaleDays ago (3); negative: never.
+	StaleHours int `json:"stale_hours,omitempty"`
+	StaleDays  int `json:"stale_days,omitempty"`
 }
 
 // WithDefaults fills the zero values.
@@ -74,6 +81,12 @@ func (s Settings) WithDefaults() Settings {
 	s.MeteredAllowMB = max(s.MeteredAllowMB, 0)
 	if s.LowBatteryPercent == 0 {
 		s.LowBatteryPercent = 20
+	}
+	if s.StaleHours == 0 {
+		s.StaleHours = 24
+	}
+	if s.StaleDays == 0 {
+		s.StaleDays = 3
 	}
 	return s
 }

@@ -21,4 +21,6 @@ var (
 	TrayPaused []byte
 	//go:embed tray-error.png
 	TrayError []byte
+	//go:embed tray-late.png
+	TrayLate []byte // a backup has fallen behind
 )

@@ -46,6 +46,7 @@ var (
 		service.Failing:   fyne.NewStaticResource("tray-error.png", assets.TrayError),
 		service.Held:      fyne.NewStaticResource("tray-paused.png", assets.TrayPaused),
 	}
+	trayLateIcon = fyne.NewStaticResource("tray-late.png", assets.TrayLate)
 )
 
 // Run opens Kumo and blocks until it quits. A second launch brings the
@@ -130,7 +131,9 @@ type App struct {
 	onboard *onboarding
 	wizard  *restoreWizard  // the last restore wizard opened
 	seen    map[string]bool // problems already notified
-	last    service.Status
+	// onNotify, when set, hears every notification (tests).
+	onNotify func(title, msg string)
+	last     service.Status
 	// trayHost: this desktop shows tray icons (checked off the UI goroutine).
 	trayHost atomic.Bool
 	// prompt asks for a new password; askedPassword: shown for this refusal.
@@ -239,7 +242,7 @@ func (k *App) checkTray() { k.trayHost.Store(trayhost.Available(context.Backgrou
 // hintOnce tells, the first time the window is closed, that backing up goes on.
 func (k *App) hintOnce(msg string) {
 	if !k.svc.Config().TrayHintShown {
-		k.fyne.SendNotification(fyne.NewNotification("Kumo keeps backing up", msg))
+		k.notify("Kumo keeps backing up", msg)
 		go k.svc.SetTrayHintShown()
 	}
 }
@@ -258,9 +261,24 @@ func (k *App) render(st service.Status) {
 	for _, p := range st.Problems {
 		if p.Notify && !k.seen[p.Message+p.Folder] {
 			k.seen[p.Message+p.Folder] = true
-			k.fyne.SendNotification(fyne.NewNotification("Kumo needs you", p.Message))
+			k.notify("Kumo needs you", p.Message)
 		}
 	}
+	// One notification per folder falling behind, until it catches up.
+	for _, l := range st.Late {
+		if key := "late\x00" + l.Folder + l.Since.String(); !k.seen[key] {
+			k.seen[key] = true
+			k.notify("Kumo has not backed up lately", l.Message)
+		}
+	}
+}
+
+// notify shows a desktop notification (tests count them).
+func (k *App) notify(title, msg string) {
+	if k.onNotify != nil {
+		k.onNotify(title, msg)
+	}
+	k.fyne.SendNotification(fyne.NewNotification(title, msg))
 }
 
 // togglePause pauses until resumed, or resumes, as the status shown says.

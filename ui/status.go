@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -24,6 +25,9 @@ type statusScreen struct {
 	box      *fyne.Container // the scrolled column, laid out again when texts change height
 	pause    *widget.Button
 	errLabel *widget.Label
+	late     *widget.Label // folders that have fallen behind
+	others   *widget.Label // the account's other computers
+	othersAt *widget.Label // their heading, hidden when there are none
 }
 
 func newStatusScreen(k *App) *statusScreen {
@@ -39,6 +43,13 @@ func newStatusScreen(k *App) *statusScreen {
 	s.errLabel = widget.NewLabel("")
 	s.errLabel.Wrapping = fyne.TextWrapWord
 	s.errLabel.Importance = widget.DangerImportance
+	s.late = widget.NewLabel("")
+	s.late.Wrapping = fyne.TextWrapWord
+	s.late.Importance = widget.WarningImportance
+	s.late.Hide()
+	s.others = widget.NewLabel("")
+	s.others.Wrapping = fyne.TextWrapWord
+	s.othersAt = widget.NewLabelWithStyle("Other computers", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	s.pause = widget.NewButton("Pause", nil)
 	s.pause.OnTapped = func() {
 		if k.last.State == service.Paused {
@@ -54,10 +65,11 @@ func newStatusScreen(k *App) *statusScreen {
 	restoreBtn := widget.NewButton("Restore…", k.openRestore)
 	buttons := container.NewHBox(now, s.pause, restoreBtn)
 	s.box = container.NewVBox(
-		s.line, s.bar, s.detail, s.errLabel, buttons,
+		s.line, s.bar, s.detail, s.late, s.errLabel, buttons,
 		widget.NewSeparator(),
 		widget.NewLabelWithStyle("Recently sent", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.recent,
 		widget.NewLabelWithStyle("Problems", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.problems,
+		s.othersAt, s.others,
 	)
 	s.content = container.NewPadded(container.NewVScroll(s.box))
 	return s
@@ -90,6 +102,8 @@ func (s *statusScreen) render(st service.Status) {
 		detail += " " + st.Holding + "."
 	}
 	s.detail.SetText(detail)
+	s.renderLate(st)
+	s.renderOthers(st)
 	if st.State == service.Paused {
 		s.pause.SetText("Resume")
 	} else {
@@ -119,6 +133,41 @@ func (s *statusScreen) render(st service.Status) {
 		s.problems.Add(container.NewBorder(nil, nil, nil, retry, msg))
 	}
 	s.box.Refresh() // a label that grew lines must push what follows down
+}
+
+// renderLate shows, in the warning colour, which folders have fallen behind.
+func (s *statusScreen) renderLate(st service.Status) {
+	var lines []string
+	for _, l := range st.Late {
+		lines = append(lines, l.Message)
+	}
+	s.late.SetText(joinLines(lines))
+	if len(lines) > 0 {
+		s.late.Show()
+	} else {
+		s.late.Hide()
+	}
+}
+
+// renderOthers lists the account's other computers and when each last had
+// everything backed up, so a stopped laptop shows from the desktop.
+func (s *statusScreen) renderOthers(st service.Status) {
+	if len(st.Computers) == 0 {
+		s.othersAt.Hide()
+		s.others.Hide()
+		return
+	}
+	var lines []string
+	for _, c := range st.Computers {
+		when := "has not said when it last backed up"
+		if !c.LastBackup.IsZero() {
+			when = "last backed up " + human.Ago(c.LastBackup, time.Now())
+		}
+		lines = append(lines, c.Name+": "+when)
+	}
+	s.others.SetText(joinLines(lines))
+	s.othersAt.Show()
+	s.others.Show()
 }
 
 func joinLines(lines []string) string {

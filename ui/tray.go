@@ -17,11 +17,11 @@ type trayMenu struct {
 	status *fyne.MenuItem
 	pause  *fyne.MenuItem
 	timed  []*fyne.MenuItem // pause for an hour, until tomorrow
-	state  service.State
+	icon   fyne.Resource
 }
 
 func newTrayMenu(k *App) *trayMenu {
-	t := &trayMenu{app: k, desk: k.fyne.(desktop.App), state: -1}
+	t := &trayMenu{app: k, desk: k.fyne.(desktop.App)}
 	t.status = fyne.NewMenuItem("Starting…", nil)
 	t.status.Disabled = true
 	t.pause = fyne.NewMenuItem("Pause", k.togglePause)
@@ -52,10 +52,19 @@ func (t *trayMenu) render(st service.Status) {
 		}
 		t.menu.Refresh()
 	}
-	if st.State != t.state {
-		t.state = st.State
-		t.desk.SetSystemTrayIcon(trayIcons[st.State])
+	if icon := trayIcon(st); icon != t.icon {
+		t.icon = icon
+		t.desk.SetSystemTrayIcon(icon)
 	}
+}
+
+// trayIcon is the state's icon, or the warning clock while a folder has
+// fallen behind (a problem's red mark wins: it says more).
+func trayIcon(st service.Status) fyne.Resource {
+	if len(st.Late) > 0 && st.State != service.Failing && st.State != service.SignedOut {
+		return trayLateIcon
+	}
+	return trayIcons[st.State]
 }
 
 // trayLine is the status line without its live counts: the window has them.
@@ -65,6 +74,10 @@ func trayLine(st service.Status) string {
 	}
 	if st.State == service.Held { // its first sentence: "Paused: metered connection"
 		first, _, _ := strings.Cut(st.Line, ". ")
+		return first
+	}
+	if len(st.Late) > 0 && st.State == service.Idle {
+		first, _, _ := strings.Cut(st.Late[0].Message, ". ")
 		return first
 	}
 	return st.Line

@@ -72,7 +72,14 @@ func text(l *widget.Label) string {
 // newDemoApp is the app after a person chose the demo server in onboarding.
 func newDemoApp(t *testing.T) *App {
 	t.Helper()
-	k := newTestApp(t, service.Options{DemoDir: t.TempDir()})
+	return newDemoAppWith(t, service.Options{})
+}
+
+// newDemoAppWith is newDemoApp with the service's options (a clock).
+func newDemoAppWith(t *testing.T, opts service.Options) *App {
+	t.Helper()
+	opts.DemoDir = t.TempDir()
+	k := newTestApp(t, opts)
 	onUIWait(func() { k.onboard.choice.SetSelected(choiceDemo) })
 	tap(k.onboard.signIn)
 	eventually(t, "the demo to start", 20*time.Second, func() bool {

@@ -44,3 +44,23 @@ func Duration(d time.Duration) string {
 	m := int((d - time.Duration(h)*time.Hour).Minutes() + 0.5)
 	return fmt.Sprintf("%d h %d min", h, m)
 }
+
+// Ago says how long ago a moment was, roughly, with the moment itself:
+// "just now", "25 min ago", "5 h ago", "3 days ago (Mon 2 Mar 09:00)".
+func Ago(t, now time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d.Minutes()))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%d h ago", int(d.Hours()))
+	}
+	days := int(d.Hours() / 24)
+	unit := "days"
+	if days == 1 {
+		unit = "day"
+	}
+	return fmt.Sprintf("%d %s ago (%s)", days, unit, t.Local().Format("Mon 2 Jan 15:04"))
+}

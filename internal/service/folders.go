@@ -31,6 +31,11 @@ type folderState struct {
 	busy     bool
 	problem  *Problem
 	failed   []backup.FileError
+	// complete: the last pass ended with nothing left for later.
+	complete bool
+	// waitingSince is when the changes not yet backed up were first
+	// noticed (zero: none); movedAt when the pass under way last sent something.
+	waitingSince, movedAt time.Time
 }
 
 func (r *folderState) snapshot() (backup.Progress, bool, *Problem, []backup.FileError) {
@@ -45,7 +50,14 @@ func (s *Service) hooks(f account.Folder) session.Hooks {
 	r := s.folders[f.Path]
 	return session.Hooks{
 		OnProgress: func(p backup.Progress) {
+			now := s.opts.Now()
 			r.mu.Lock()
+			if !p.Done && r.waitingSince.IsZero() {
+				r.waitingSince, r.movedAt = now, now
+			}
+			if r.busy && (p.FilesDone > r.progress.FilesDone || p.BytesDone > r.progress.BytesDone) {
+				r.movedAt = now // sending; a pass tried again is not
+			}
 			r.progress, r.busy = p, !p.Done
 			r.mu.Unlock()
 			s.changed()
@@ -97,19 +109,31 @@ func (s *Service) passDone(r *folderState, sum *backup.Summary, err error) {
 			problem.Notify = true
 		}
 	}
+	now := s.opts.Now()
+	complete := err == nil && sum != nil && sum.Held == 0 && !slices.ContainsFunc(sum.Failed, func(f backup.FileError) bool {
+		return transport.Classify(f.Err) != transport.ClassFile // the network or the server, not one file's own trouble
+	})
 	r.mu.Lock()
-	r.busy, r.problem = false, problem
+	r.busy, r.problem, r.complete = false, problem, complete
 	if sum != nil {
 		r.failed = sum.Failed
 	}
+	if complete {
+		r.waitingSince = time.Time{}
+	} else if r.waitingSince.IsZero() {
+		r.waitingSince = now
+	}
 	r.mu.Unlock()
 	s.mu.Lock()
+	if complete && s.folders[r.path] == r {
+		s.noteBackedUpLocked(r.path, now)
+	}
 	if transport.Classify(err) == transport.ClassAuth && !s.askPassword {
 		s.askPassword = true // asked once, however many folders hear the 401
 		s.log.Warn("the server refused the password; backing up holds until it is entered again")
 	}
 	if err == nil && sum != nil {
-		s.last = time.Now()
+		s.last = now
 		if sum.Files+sum.Moved > 0 {
 			go s.refreshQuota()
 		}
@@ -171,6 +195,7 @@ func (s *Service) RemoveFolder(path string) error {
 		return err
 	}
 	s.cfg.Folders = slices.Delete(s.cfg.Folders, i, i+1)
+	delete(s.cfg.BackedUp, path)
 	err = s.saveLocked()
 	s.mu.Unlock()
 	if runner != nil {

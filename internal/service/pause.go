@@ -51,8 +51,9 @@ func (s *Service) endPauseIfDueLocked() {
 	}
 }
 
-// watchPause ends timed pauses on time, until the service closes.
-func (s *Service) watchPause() {
+// watchClock ends timed pauses on time and notices folders falling
+// behind, until the service closes.
+func (s *Service) watchClock() {
 	tick := time.NewTicker(s.opts.PauseCheck)
 	defer tick.Stop()
 	for {
@@ -60,6 +61,7 @@ func (s *Service) watchPause() {
 		case <-tick.C:
 			s.mu.Lock()
 			s.endPauseIfDueLocked()
+			s.checkLateLocked()
 			s.mu.Unlock()
 		case <-s.quit:
 			return

@@ -84,6 +84,10 @@ func (s *Service) statusLocked() Status {
 		}
 	}
 	st.Recent = slices.Clone(s.recent)
+	st.Computers = slices.Clone(s.computers)
+	if s.cfg.Account != nil || s.cfg.Demo {
+		st.Late = s.lateLocked(s.opts.Now())
+	}
 	heldAll, heldSome := s.holdLocked()
 	switch {
 	case s.cfg.Account == nil && !s.cfg.Demo:

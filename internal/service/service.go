@@ -45,8 +45,9 @@ type Options struct {
 	// tried again (10 minutes: a reissue "may take several minutes"),
 	// first after PasswordRetry (15 s), then at growing pauses.
 	PasswordPatience, PasswordRetry time.Duration
-	// PauseCheck is how often a timed pause is compared with the wall
-	// clock (15 s): a timer alone would not count a laptop's sleep.
+	// PauseCheck is how often a timed pause and the folders' lateness are
+	// compared with the wall clock (15 s): a timer alone would not count a
+	// laptop's sleep.
 	PauseCheck time.Duration
 	// Conditions tells of metered connections and the battery
 	// (conditions.System() in the app); nil holds for neither.
@@ -77,7 +78,16 @@ type Service struct {
 	condKnown chan struct{}    // closed once they were first told
 	recent    []string         // files sent lately, newest first
 	last      time.Time
-	quota     string
+	// savedBackedUp is when the folders' "last backed up" was last saved.
+	savedBackedUp time.Time
+	began         time.Time // when the service started, by its clock
+	sharing       bool      // this computer's last backups are being sent
+	sharedAt      time.Time // and when they were last sent
+	// computers are the account's other computers, read at computersAt.
+	computers        []Computer
+	computersAt      time.Time
+	readingComputers bool
+	quota            string
 
 	// life ends when the service closes; every context the service hands
 	// out derives from it.
@@ -132,10 +142,11 @@ func New(opts Options) (*Service, error) {
 	life, shutdown := context.WithCancel(context.Background())
 	s := &Service{opts: opts, log: log, redactor: redactor, cfg: *cfg, folders: map[string]*folderState{}, cond: conditions.Unknown, condKnown: make(chan struct{}),
 		life: life, shutdown: shutdown, wake: make(chan struct{}, 1), quit: make(chan struct{})}
+	s.began = opts.Now()
 	s.endPauseIfDueLocked()
 	s.publishLocked()
 	go s.dispatch()
-	go s.watchPause()
+	go s.watchClock()
 	if opts.Conditions != nil {
 		go s.watchConditions(opts.Conditions)
 	}
@@ -196,6 +207,8 @@ func (s *Service) Start() error {
 		s.startFolderLocked(f)
 	}
 	go s.refreshQuota()
+	s.computersAt = time.Time{}
+	s.refreshComputersLocked(s.opts.Now())
 	s.changedLocked()
 	return nil
 }
@@ -207,6 +220,10 @@ func (s *Service) stop() {
 	s.sessSnap.Store(nil)
 	s.mu.Lock()
 	runner, sess := s.runner, s.sess
+	s.refreshBackedUpLocked(s.opts.Now())
+	if s.cfg.BackedUp != nil {
+		_ = s.saveLocked() // as of now, not of the last hourly save
+	}
 	s.runner, s.sess = nil, nil
 	s.folders = map[string]*folderState{}
 	s.mu.Unlock()

@@ -54,6 +54,11 @@ type Status struct {
 	// Holding says what the network or power holds while the rest goes on
 	// ("On a metered connection: files over 10 MB wait…"); "" when nothing.
 	Holding string
+	// Late lists the folders that have fallen behind for longer than the
+	// settings allow; the tray shows a warning icon while there are any.
+	Late []Late
+	// Computers are the account's other computers, newest backup first.
+	Computers []Computer
 }
 
 // line says in words what is happening.

@@ -56,6 +56,11 @@ func union(shapes ...shape) shape {
 	}
 }
 
+// minus is what is in a but not in b.
+func minus(a, b shape) shape {
+	return func(x, y float64) bool { return a(x, y) && !b(x, y) }
+}
+
 // stroke is a polyline of the given half-width with round joints.
 func stroke(half float64, pts ...[2]float64) shape {
 	return func(x, y float64) bool {
@@ -104,6 +109,11 @@ var glyphs = map[string]shape{
 	"idle":   stroke(0.04, [2]float64{0.41, 0.56}, [2]float64{0.49, 0.64}, [2]float64{0.64, 0.46}),
 	"paused": union(roundRect(0.43, 0.44, 0.49, 0.66, 0.01), roundRect(0.55, 0.44, 0.61, 0.66, 0.01)),
 	"error":  union(roundRect(0.49, 0.38, 0.55, 0.58, 0.03), circle(0.52, 0.645, 0.035)),
+	// late: a clock face, for a backup that has fallen behind.
+	"late": union(
+		minus(circle(0.52, 0.555, 0.135), circle(0.52, 0.555, 0.09)),
+		stroke(0.022, [2]float64{0.52, 0.48}, [2]float64{0.52, 0.56}, [2]float64{0.575, 0.60}),
+	),
 }
 
 func render(size int, layers []layer) *image.NRGBA {
@@ -185,6 +195,7 @@ func main() {
 		"busy":   {0x12, 0x9E, 0xD8, 255},
 		"paused": {0x80, 0x86, 0x8F, 255},
 		"error":  {0xD9, 0x3A, 0x3A, 255},
+		"late":   {0xE0, 0x8A, 0x00, 255},
 	}
 	for state, c := range trayColors {
 		write(filepath.Join(*out, "tray-"+state+".png"), render(64, []layer{
