@@ -50,3 +50,26 @@ func TestPauseEndInWords(t *testing.T) {
 		}
 	}
 }
+
+// A moment that passed reads as a person says it, across midnight and the
+// new year too.
+func TestPastInWords(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 10, 0, 0, time.Local)
+	for _, c := range []struct {
+		at   time.Time
+		want string
+	}{
+		{time.Date(2026, 1, 1, 0, 5, 0, 0, time.Local), "00:05"},
+		{time.Date(2025, 12, 31, 23, 55, 0, 0, time.Local), "yesterday 23:55"},
+		{time.Date(2025, 12, 30, 9, 0, 0, 0, time.Local), "30 Dec 2025 09:00"},
+		{time.Date(2026, 3, 2, 9, 0, 0, 0, time.Local), "Mon 2 Mar 09:00"},
+	} {
+		n := now
+		if c.at.After(now) {
+			n = c.at.AddDate(0, 0, 5) // a date of this year, days later
+		}
+		if got := pastWords(c.at, n); got != c.want {
+			t.Errorf("pastWords(%v, %v) = %q, want %q", c.at, n, got, c.want)
+		}
+	}
+}
