@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
 
@@ -212,6 +213,17 @@ func runStatus(ctx context.Context, env Env, args []string) int {
 	}
 	if len(st.Devices) > 0 {
 		fmt.Fprintf(env.Stdout, "Devices on this account: %s\n", strings.Join(st.Devices, ", "))
+	}
+	// As each computer says of itself: a laptop that stopped shows here.
+	if comps, err := account.OtherComputers(ctx, s.Client, ""); err == nil && len(comps) > 0 {
+		fmt.Fprintln(env.Stdout, "Last complete backup, as each computer says:")
+		for _, comp := range comps {
+			when := "not said"
+			if !comp.LastBackup.IsZero() {
+				when = human.Ago(comp.LastBackup, time.Now())
+			}
+			fmt.Fprintf(env.Stdout, "  %s: %s\n", comp.Name, when)
+		}
 	}
 	return 0
 }

@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -81,9 +84,14 @@ func runDaemon(ctx context.Context, env Env, args []string) int {
 	defer stop()
 	var refused atomic.Bool
 	var mu sync.Mutex // one summary at a time on the terminal
-	runner := s.Runner(func(f account.Folder) session.Hooks {
+	shared := &lastBackups{client: s.Client, device: s.Account.Device, log: s.Logger()}
+	var runner *session.Runner
+	runner = s.Runner(func(f account.Folder) session.Hooks {
 		return session.Hooks{
 			OnPass: func(sum *backup.Summary, err error) {
+				if err == nil && sum != nil && sum.Held == 0 && len(runner.Held()) == 0 {
+					shared.note(ctx, filepath.Base(f.Path), time.Now()) // never while uploads hold
+				}
 				mu.Lock()
 				defer mu.Unlock()
 				if sum != nil && (sum.Files+sum.Moved+sum.Versioned > 0 || len(sum.Failed) > 0) {
@@ -200,4 +208,43 @@ func (r *holdReport) report(held map[string]session.HoldReason, st conditions.St
 		fmt.Fprintln(r.w, line)
 	}
 	r.last = line
+}
+
+// lastBackups tells the account's other computers (through the device
+// folder's .kumo-last-backup.json) when each folder was last fully backed
+// up: on a folder's first complete pass, then at most every 6 hours.
+type lastBackups struct {
+	client *transport.Client
+	device string
+	log    *slog.Logger
+
+	mu      sync.Mutex
+	folders map[string]time.Time
+	sentAt  time.Time
+	sending bool
+}
+
+func (l *lastBackups) note(ctx context.Context, folder string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.folders == nil {
+		l.folders = map[string]time.Time{}
+	}
+	_, seen := l.folders[folder]
+	l.folders[folder] = now.UTC()
+	if l.sending || (seen && now.Sub(l.sentAt) < 6*time.Hour) {
+		return
+	}
+	l.sending, l.sentAt = true, now
+	b := account.LastBackup{Device: l.device, Folders: maps.Clone(l.folders)}
+	go func() {
+		ctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		if err := account.WriteLastBackup(ctx, l.client, b); err != nil && ctx.Err() == nil {
+			l.log.Info("could not tell the account's other computers when this one last backed up", "err", err)
+		}
+		l.mu.Lock()
+		l.sending = false
+		l.mu.Unlock()
+	}()
 }

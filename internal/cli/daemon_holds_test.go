@@ -56,10 +56,17 @@ func TestDaemonHoldsOnMeteredConnection(t *testing.T) {
 	if !strings.Contains(out.String(), "Uploads go on") {
 		t.Errorf("the daemon should say the hold ended:\n%s", out)
 	}
+	// Its record of its last backup, written once it was complete, never
+	// while held, and read back by `kumo status`.
+	record := filepath.Join(e.AreaDir(e.User, "backup"), "srv", ".kumo-last-backup.json")
+	testenv.Eventually(t, "the daemon's record of its last backup", 10*time.Second, func() bool { _, err := os.Stat(record); return err == nil })
 	if code := stop(); code != 0 {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 	t.Logf("metered:\n%s", out)
+	if code, sout, serr := run(t, map[string]string{"KUMO_PASSWORD": e.AppsPassword}, "status"); code != 0 || !strings.Contains(sout, "  srv: just now") {
+		t.Errorf("kumo status should list srv's last backup: exit %d\n%s%s", code, sout, serr)
+	}
 
 	metered(3)
 	os.WriteFile(filepath.Join(src, "news.html"), []byte("<p>news</p>"), 0o644)

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/backup/format"
+	"github.com/kumo-backup/kumo/internal/conditions"
 	"github.com/kumo-backup/kumo/internal/paths"
 )
 
@@ -36,6 +38,8 @@ func runDoctor(ctx context.Context, env Env, args []string) int {
 	if err != nil {
 		return c.fail(s, err)
 	}
+	// What holds uploads here, as the platform says it (no names in it).
+	r.Findings = append(r.Findings, account.Finding{Name: "network and power", Value: conditionsNow(ctx, env).Seen})
 	fmt.Fprint(env.Stdout, r.Text())
 	path := *out
 	if path == "" {
@@ -46,4 +50,26 @@ func runDoctor(ctx context.Context, env Env, args []string) int {
 	}
 	fmt.Fprintf(env.Stdout, "\nSaved to %s: attach it to a bug report.\n", path)
 	return 0
+}
+
+// conditionsNow is the network and power as the platform first tells them,
+// or in words that it did not within 3 s.
+func conditionsNow(ctx context.Context, env Env) conditions.State {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	told := make(chan conditions.State, 1)
+	go conditions.FromEnv(env.Getenv).Watch(ctx, func(st conditions.State) {
+		select {
+		case told <- st:
+		default:
+		}
+	})
+	select {
+	case st := <-told:
+		return st
+	case <-ctx.Done():
+		st := conditions.Unknown
+		st.Seen = "no answer from the platform within 3 s"
+		return st
+	}
 }

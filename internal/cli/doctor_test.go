@@ -46,7 +46,7 @@ func TestLoginFindsTheNodeAndDoctorReports(t *testing.T) {
 				t.Errorf("the %s report carries a secret", who)
 			}
 		}
-		for _, behaviour := range []string{"DAV class", "RFC 4331 quota properties", "collection without slash", "ETag", "REST API", "TLS chain", "round trip"} {
+		for _, behaviour := range []string{"DAV class", "RFC 4331 quota properties", "collection without slash", "ETag", "REST API", "TLS chain", "round trip", "network and power"} {
 			if !strings.Contains(out, behaviour) {
 				t.Errorf("the %s report does not say %q:\n%s", who, behaviour, out)
 			}
