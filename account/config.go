@@ -67,6 +67,9 @@ type Settings struct {
 	// was last fully backed up StaleDays ago (3); negative: never.
 	StaleHours int `json:"stale_hours,omitempty"`
 	StaleDays  int `json:"stale_days,omitempty"`
+	// VerifyDays: every file's server copy is read back within this many
+	// days (30), only on an unmetered connection and mains power; negative: never.
+	VerifyDays int `json:"verify_days,omitempty"`
 }
 
 // WithDefaults fills the zero values.
@@ -87,6 +90,9 @@ func (s Settings) WithDefaults() Settings {
 	}
 	if s.StaleDays == 0 {
 		s.StaleDays = 3
+	}
+	if s.VerifyDays == 0 {
+		s.VerifyDays = 30
 	}
 	return s
 }

@@ -58,7 +58,9 @@ func (r *run) upload(ctx context.Context, rel string) error {
 	}
 	old, known := r.ix.Get(r.folder, rel)
 	torn := r.isTorn(rel) // this pass already put a torn copy there: replace it
-	if known && !old.Vacated && old.Link == "" && !torn {
+	// A damaged server copy is replaced, not kept as a version: it holds
+	// nothing anyone could restore.
+	if known && !old.Vacated && old.Link == "" && !torn && !old.Damaged {
 		if err := r.vacate(ctx, rel, old); err != nil {
 			return err
 		}
@@ -118,6 +120,9 @@ func (r *run) upload(ctx context.Context, rel string) error {
 	en := localEntry(before)
 	en.SHA256 = hex.EncodeToString(sum)
 	en.Since = format.Stamp(r.now())
+	if known && old.Damaged && old.SHA256 == en.SHA256 {
+		en.Since = old.Since // a repair: the history's moments still name this copy
+	}
 	r.w.put(rel, en)
 	r.track.filesDone.Add(1)
 	r.changed.Add(1)

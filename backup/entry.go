@@ -20,6 +20,7 @@ const (
 	flagVacated = 1 << iota
 	flagHashBinary
 	flagHashText // a hash that is not 64 hex digits (from an old catalog), kept as it is
+	flagDamaged
 )
 
 func encodeEntry(e *Entry) []byte {
@@ -32,6 +33,9 @@ func encodeEntry(e *Entry) []byte {
 	var flags byte
 	if e.Vacated {
 		flags |= flagVacated
+	}
+	if e.Damaged {
+		flags |= flagDamaged
 	}
 	hash, err := hex.DecodeString(e.SHA256)
 	switch {
@@ -84,7 +88,7 @@ func decodeEntry(v []byte, e *Entry) error {
 	d := decoder{b: v[1:]}
 	*e = Entry{Size: d.varint(), MTime: d.varint(), Inode: d.uvarint(), Mode: uint32(d.uvarint())}
 	flags := d.byte()
-	e.Vacated = flags&flagVacated != 0
+	e.Vacated, e.Damaged = flags&flagVacated != 0, flags&flagDamaged != 0
 	switch {
 	case flags&flagHashBinary != 0:
 		e.SHA256 = hex.EncodeToString(d.bytes(32))

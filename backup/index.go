@@ -32,6 +32,9 @@ type Entry struct {
 	// Vacated means the server's current copy was moved into the versions:
 	// nothing at the path is vouched for until the next upload is confirmed.
 	Vacated bool `json:"x,omitempty"`
+	// Damaged means a verification read the server's copy back and it
+	// differed: the next pass sends the file again, over it.
+	Damaged bool `json:"d,omitempty"`
 }
 
 // catalog is the entry as the server's history records it.
@@ -304,4 +307,44 @@ func (ix *Index) SetMeta(folder, key, value string) error {
 	return ix.db.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketMeta).Put([]byte(folder+"\x00"+key), []byte(value))
 	})
+}
+
+// after returns the first entry of folder whose path sorts after rel
+// ("" for the first of all).
+func (ix *Index) after(folder, rel string) (string, Entry, bool) {
+	base := []byte(folder + "\x00")
+	var next string
+	var e Entry
+	found := false
+	_ = ix.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketFiles).Cursor()
+		k, v := c.Seek(fileKey(folder, rel))
+		if k != nil && rel != "" && string(k[len(base):]) == rel {
+			k, v = c.Next()
+		}
+		for ; k != nil && bytes.HasPrefix(k, base); k, v = c.Next() {
+			if decodeEntry(v, &e) == nil {
+				next, found = string(k[len(base):]), true
+				return nil
+			}
+		}
+		return nil
+	})
+	return next, e, found
+}
+
+// markDamaged flags rel's entry as a damaged server copy, unless a pass
+// changed it since seen was read; it reports whether it did.
+func (ix *Index) markDamaged(folder, rel string, seen Entry) (bool, error) {
+	marked := false
+	err := ix.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketFiles)
+		var cur Entry
+		if v := b.Get(fileKey(folder, rel)); v == nil || decodeEntry(v, &cur) != nil || cur != seen {
+			return nil
+		}
+		cur.Damaged, marked = true, true
+		return b.Put(fileKey(folder, rel), encodeEntry(&cur))
+	})
+	return marked, err
 }

@@ -203,9 +203,10 @@ func (s *scanner) visit(ctx context.Context, abs string, d fs.DirEntry, err erro
 			p.addUpload(rel, cur.Size) // nothing to be renamed from: no need to hold it
 		case !known:
 			s.fresh = append(s.fresh, newFile{rel, cur})
-		case old.Vacated || old.Link != "" || old.Pending != "":
-			// Nothing confirmed is on the server now, or a crash left a
-			// version move unfinished: upload settles it either way.
+		case old.Vacated || old.Link != "" || old.Pending != "" || old.Damaged:
+			// Nothing confirmed is on the server now, a crash left a
+			// version move unfinished, or the server's copy was found
+			// damaged: upload settles it either way.
 			p.addUpload(rel, cur.Size)
 		case old.sameMeta(cur):
 			p.unchanged++

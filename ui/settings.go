@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,7 @@ type settingsScreen struct {
 	meteredMB  *widget.Entry
 	onBattery  *widget.Check
 	lowBattery *widget.Select
+	verify     *widget.Select // how often every server copy is read back
 	apiKey     *widget.Entry
 	device     *widget.Entry
 	message    *widget.Label
@@ -42,6 +44,18 @@ type settingsScreen struct {
 var batteryChoices = []string{neverOnBattery, "10%", "20%", "30%", "50%"}
 
 const neverOnBattery = "Never wait"
+
+// verifyChoices are how often every file's server copy is read back.
+var verifyChoices = []string{"Every 30 days", "Every 90 days", neverVerify}
+
+const neverVerify = "Never"
+
+func verifyChoice(days int) string {
+	if days < 0 {
+		return neverVerify
+	}
+	return fmt.Sprintf("Every %d days", days)
+}
 
 // automatic lets the transport's pacer choose: 4 at first, up to 16 while
 // more at once speeds a far server up.
@@ -60,6 +74,7 @@ func newSettingsScreen(k *App) *settingsScreen {
 	s.meteredMB.SetPlaceHolder("0 = none")
 	s.onBattery = widget.NewCheck("Wait whenever the computer is on battery", nil)
 	s.lowBattery = widget.NewSelect(batteryChoices, nil)
+	s.verify = widget.NewSelect(verifyChoices, nil)
 	s.apiKey = widget.NewPasswordEntry()
 	s.apiKey.SetPlaceHolder("optional: a key InfiniCLOUD issued to you as a developer")
 	s.device = widget.NewEntry()
@@ -112,9 +127,12 @@ func newSettingsScreen(k *App) *settingsScreen {
 		widget.NewFormItem("On metered, still send files up to (MB)", s.meteredMB),
 		widget.NewFormItem("", s.onBattery),
 		widget.NewFormItem("On battery, wait below", s.lowBattery),
+		widget.NewFormItem("Read every file back to check it", s.verify),
 		widget.NewFormItem("API key", s.apiKey),
 	)
-	retention := widget.NewLabel("Every version is kept for 14 days, then one a day for the days above, then one a week for good.")
+	retention := widget.NewLabel("Every version is kept for 14 days, then one a day for the days above, then one a week for good. " +
+		"Checking reads a few files back from the server now and then, only on an unmetered connection and mains power, " +
+		"so that each is read once in the time chosen: a month's reading is about the size of the backup.")
 	retention.Wrapping = fyne.TextWrapWord
 	keyHint := widget.NewLabel("InfiniCLOUD issues API keys to applications through its developer registration form; " +
 		"they are not shown on My Page. Kumo has its own when it was built with one; a key of your own here replaces it. " +
@@ -154,6 +172,10 @@ func (s *settingsScreen) reload() {
 	} else {
 		s.lowBattery.SetSelected(fmt.Sprintf("%d%%", set.LowBatteryPercent))
 	}
+	if c := verifyChoice(set.VerifyDays); !slices.Contains(s.verify.Options, c) {
+		s.verify.SetOptions(append(slices.Clone(verifyChoices), c)) // a number from the settings file
+	}
+	s.verify.SetSelected(verifyChoice(set.VerifyDays))
 	switch {
 	case cfg.Demo:
 		s.account.SetText("Backing up to the demo server on this computer (" + s.app.svc.DemoDir() + "). Sign out to choose a real account.")
@@ -175,7 +197,7 @@ func positive(e *widget.Entry, name string, min int) (int, error) {
 }
 
 func (s *settingsScreen) save() {
-	var set service.Settings
+	set := s.app.svc.Config().Settings // what the screen does not show stays as it is
 	var err error
 	set.Workers, _ = strconv.Atoi(s.workers.Selected) // automatic: 0
 	if set.UploadLimitKiB, err = positive(s.limit, "The upload limit", 0); err == nil {
@@ -194,6 +216,10 @@ func (s *settingsScreen) save() {
 	set.LowBatteryPercent = -1 // never
 	if n, err := strconv.Atoi(strings.TrimSuffix(s.lowBattery.Selected, "%")); err == nil {
 		set.LowBatteryPercent = n
+	}
+	set.VerifyDays = -1
+	if _, err := fmt.Sscanf(s.verify.Selected, "Every %d days", &set.VerifyDays); err != nil {
+		set.VerifyDays = -1 // Never
 	}
 	key := strings.TrimSpace(s.apiKey.Text)
 	s.message.SetText("Saving…")

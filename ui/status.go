@@ -101,6 +101,9 @@ func (s *statusScreen) render(st service.Status) {
 	if st.Holding != "" {
 		detail += " " + st.Holding + "."
 	}
+	if st.Verified != "" {
+		detail += " " + st.Verified + "."
+	}
 	s.detail.SetText(detail)
 	s.renderLate(st)
 	s.renderOthers(st)

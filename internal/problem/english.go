@@ -153,6 +153,16 @@ var English = Table{Language: "en", Sep: " ", Entries: map[Kind]Entry{
 		Do:    "Kumo tries again by itself in a little while, or choose Retry.",
 		DoCLI: "Check the connection and back up again; what was sent is kept.",
 	},
+	CopyDamaged: {
+		Says:  "The server's copy of this file is damaged: read back, it is not what Kumo sent.",
+		Do:    "Kumo sends the file again on the next pass; nothing to do.",
+		DoCLI: "Back up again to send it anew.",
+	},
+	LocalBitRot: {
+		Says: "This file's content changed on this computer although its size and modification time did not: the disk may be failing.",
+		Do: "The backup keeps the last good copy and does not overwrite it: if the file is damaged, restore it with Kumo, " +
+			"and check the disk.",
+	},
 	HistoryGap: {
 		Says: "The backup history of {folder} is missing a record (damaged or removed on the server), " +
 			"so {n} moments from {first} to {last} cannot be restored exactly.",

@@ -46,6 +46,8 @@ const (
 	FolderUnmounted     Kind = "folder-unmounted"      // the folder looks like an unplugged drive
 	ServerUnreachable   Kind = "server-unreachable"    // the server failed for reasons that may pass
 	HistoryGap          Kind = "history-gap"           // a record of the folder's history is missing on the server
+	CopyDamaged         Kind = "copy-damaged"          // verification read back a server copy that differs
+	LocalBitRot         Kind = "local-bit-rot"         // a local file's bytes changed while its size and time did not
 	Other               Kind = "other"                 // nothing better is known: {cause}
 )
 

@@ -127,6 +127,9 @@ func (s *Service) passDone(r *folderState, sum *backup.Summary, err error) {
 	s.mu.Lock()
 	if complete && s.folders[r.path] == r {
 		s.noteBackedUpLocked(r.path, now)
+		if v := s.verified[r.path]; v != nil {
+			v.damaged = nil // the pass sent them again
+		}
 	}
 	if transport.Classify(err) == transport.ClassAuth && !s.askPassword {
 		s.askPassword = true // asked once, however many folders hear the 401
@@ -246,6 +249,7 @@ func (s *Service) detachLocked(path string) (int, *session.Runner, error) {
 		return -1, nil, fmt.Errorf("%s is not backed up", path)
 	}
 	delete(s.folders, path)
+	delete(s.verified, path)
 	return i, s.runner, nil
 }
 
@@ -285,6 +289,9 @@ func (s *Service) BackUpNow() {
 		r.mu.Lock()
 		r.problem = nil
 		r.mu.Unlock()
+	}
+	for _, v := range s.verified {
+		v.rotted = nil // seen: the next round looks again
 	}
 	if s.runner != nil {
 		s.runner.Rescan()

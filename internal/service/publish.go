@@ -59,6 +59,8 @@ func (s *Service) statusLocked() Status {
 		st.Account = s.cfg.Account.User + " on " + s.cfg.Account.Host()
 	}
 	st.Problems = append(st.Problems, s.problems...)
+	st.Problems = append(st.Problems, s.verifyProblemsLocked()...)
+	st.Verified = s.verifiedLineLocked(s.opts.Now())
 	var files, total, bytesLeft int64
 	var eta time.Duration
 	busy := false

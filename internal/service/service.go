@@ -45,6 +45,10 @@ type Options struct {
 	// tried again (10 minutes: a reissue "may take several minutes"),
 	// first after PasswordRetry (15 s), then at growing pauses.
 	PasswordPatience, PasswordRetry time.Duration
+	// VerifyCheck is how often a step of verification may run (1 min);
+	// VerifyRate caps its reading in bytes per second (2 MiB/s).
+	VerifyCheck time.Duration
+	VerifyRate  float64
 	// PauseCheck is how often a timed pause and the folders' lateness are
 	// compared with the wall clock (15 s): a timer alone would not count a
 	// laptop's sleep.
@@ -78,6 +82,7 @@ type Service struct {
 	condKnown chan struct{}    // closed once they were first told
 	recent    []string         // files sent lately, newest first
 	last      time.Time
+	quota     string
 	// savedBackedUp is when the folders' "last backed up" was last saved.
 	savedBackedUp time.Time
 	began         time.Time // when the service started, by its clock
@@ -87,7 +92,9 @@ type Service struct {
 	computers        []Computer
 	computersAt      time.Time
 	readingComputers bool
-	quota            string
+	// verified is what verification last said of each folder; verifying: a step is under way.
+	verified  map[string]*verifyState
+	verifying bool
 
 	// life ends when the service closes; every context the service hands
 	// out derives from it.
@@ -126,6 +133,9 @@ func New(opts Options) (*Service, error) {
 	if opts.PauseCheck <= 0 {
 		opts.PauseCheck = 15 * time.Second
 	}
+	if opts.VerifyCheck <= 0 {
+		opts.VerifyCheck = time.Minute
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -140,13 +150,14 @@ func New(opts Options) (*Service, error) {
 		log = slog.New(redactor.Handler(opts.Logger.Handler()))
 	}
 	life, shutdown := context.WithCancel(context.Background())
-	s := &Service{opts: opts, log: log, redactor: redactor, cfg: *cfg, folders: map[string]*folderState{}, cond: conditions.Unknown, condKnown: make(chan struct{}),
+	s := &Service{opts: opts, log: log, redactor: redactor, cfg: *cfg, folders: map[string]*folderState{}, verified: map[string]*verifyState{}, cond: conditions.Unknown, condKnown: make(chan struct{}),
 		life: life, shutdown: shutdown, wake: make(chan struct{}, 1), quit: make(chan struct{})}
 	s.began = opts.Now()
 	s.endPauseIfDueLocked()
 	s.publishLocked()
 	go s.dispatch()
 	go s.watchClock()
+	go s.watchVerify()
 	if opts.Conditions != nil {
 		go s.watchConditions(opts.Conditions)
 	}
@@ -225,7 +236,7 @@ func (s *Service) stop() {
 		_ = s.saveLocked() // as of now, not of the last hourly save
 	}
 	s.runner, s.sess = nil, nil
-	s.folders = map[string]*folderState{}
+	s.folders, s.verified = map[string]*folderState{}, map[string]*verifyState{}
 	s.mu.Unlock()
 	if runner != nil {
 		runner.StopAll()

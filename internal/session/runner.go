@@ -97,11 +97,13 @@ type Runner struct {
 }
 
 type run struct {
-	folder account.Folder
-	engine *backup.Engine
-	cancel context.CancelFunc
-	done   chan struct{}
-	held   HoldReason
+	folder    account.Folder
+	engine    *backup.Engine
+	ctx       context.Context
+	cancel    context.CancelFunc
+	done      chan struct{}
+	held      HoldReason
+	verifying sync.WaitGroup // a verification step under way; the engine closes after it
 }
 
 // Runner starts nothing yet; hooks gives each folder its own.
@@ -123,7 +125,7 @@ func (r *Runner) Start(f account.Folder) error {
 	t := r.s.opts.Tuning
 	r.s.opts.Logger.Info("watching", "folder", f.Path, "tuning", t.String())
 	ctx, cancel := context.WithCancel(r.ctx)
-	ru := &run{folder: f, engine: e, cancel: cancel, done: make(chan struct{})}
+	ru := &run{folder: f, engine: e, ctx: ctx, cancel: cancel, done: make(chan struct{})}
 	r.mu.Lock()
 	if old := r.runs[f.Path]; old != nil {
 		r.mu.Unlock()
@@ -170,7 +172,37 @@ func (r *Runner) StopAll() {
 func (ru *run) finish() {
 	ru.cancel()
 	<-ru.done
+	ru.verifying.Wait()
 	ru.engine.Close()
+}
+
+// Verify runs one step of a folder's verification (backup.Engine.Verify);
+// stopping the folder cancels it.
+func (r *Runner) Verify(ctx context.Context, path string, lim backup.VerifyLimits) (backup.VerifyReport, error) {
+	r.mu.Lock()
+	ru := r.runs[path]
+	if ru == nil || ru.ctx.Err() != nil {
+		r.mu.Unlock()
+		return backup.VerifyReport{}, fmt.Errorf("%s is not being backed up", path)
+	}
+	ru.verifying.Add(1)
+	r.mu.Unlock()
+	defer ru.verifying.Done()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(ru.ctx, cancel)
+	defer stop()
+	return ru.engine.Verify(ctx, lim)
+}
+
+// VerifyState is where a folder's verification stands (zero: not running).
+func (r *Runner) VerifyState(path string) backup.VerifyState {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if ru := r.runs[path]; ru != nil {
+		return ru.engine.VerifyState()
+	}
+	return backup.VerifyState{}
 }
 
 // Pause holds every upload (mid-file too) until Resume; folders started
