@@ -3,24 +3,25 @@ package conditions
 import (
 	"context"
 	"os/exec"
-	"regexp"
-	"strconv"
 	"strings"
 )
 
-// System reads the power source from pmset every 30 s. Whether the network
-// is expensive or constrained is only told by Network.framework's path
-// monitor, which a pure-Go build cannot reach: on macOS a connection is never
-// taken as metered (docs/conditions.md).
+// System reads, every 30 s, whether the default route's interface is
+// expensive (cellular, a phone's hotspot) or constrained (Low Data Mode), as
+// the kernel flags that Network.framework reports are shown by ifconfig, and
+// the power source from pmset (docs/network-and-power.md).
 func System() Source { return darwinSource{} }
 
 type darwinSource struct{}
 
 func (darwinSource) Watch(ctx context.Context, changed func(State)) {
-	poll(ctx, func() State { return readPmset(ctx) }, changed)
+	poll(ctx, func() State {
+		st := readPmset(ctx)
+		metered, seen := readNetworkCost(ctx)
+		st.Metered, st.Seen = metered, seen+"; "+st.Seen
+		return st
+	}, changed)
 }
-
-var batteryPercent = regexp.MustCompile(`(\d{1,3})%`)
 
 func readPmset(ctx context.Context) State {
 	out, err := exec.CommandContext(ctx, "pmset", "-g", "batt").Output()
@@ -32,16 +33,31 @@ func readPmset(ctx context.Context) State {
 	return parsePmset(string(out))
 }
 
-// parsePmset reads "Now drawing from 'Battery Power'" and " -InternalBattery-0 (id=…)	45%; discharging".
-func parsePmset(out string) State {
-	st := State{Battery: -1, Seen: "pmset: " + strings.TrimSpace(strings.SplitN(out, "\n", 2)[0]) + "; metered: not read on macOS"}
-	st.OnBattery = strings.Contains(out, "'Battery Power'")
-	if m := batteryPercent.FindStringSubmatch(out); m != nil {
-		if p, err := strconv.Atoi(m[1]); err == nil && p <= 100 {
-			st.Battery = float64(p)
-		}
+// readNetworkCost follows the default route to its interface (and a
+// tunnel's to the one it rides on) and reads its cost flags.
+func readNetworkCost(ctx context.Context) (metered bool, seen string) {
+	out, err := exec.CommandContext(ctx, "route", "-n", "get", "default").Output()
+	if err != nil {
+		return false, "route: no default route"
 	}
-	return st
+	name := parseRouteInterface(string(out))
+	var path []string
+	for hop := 0; name != "" && hop < 3; hop++ {
+		out, err := exec.CommandContext(ctx, "ifconfig", "-v", name).Output()
+		if err != nil {
+			return false, "ifconfig " + name + ": " + err.Error()
+		}
+		expensive, constrained, effective := parseIfconfigCost(string(out))
+		switch {
+		case expensive:
+			return true, strings.Join(append(path, name), " via ") + ": expensive"
+		case constrained:
+			return true, strings.Join(append(path, name), " via ") + ": constrained (Low Data Mode)"
+		}
+		path = append(path, name)
+		name = effective
+	}
+	return false, strings.Join(path, " via ") + ": not expensive"
 }
 
 // FromEnv is System: only Linux reads a bus that the environment names.
