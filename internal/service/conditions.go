@@ -21,6 +21,9 @@ func (s *Service) watchConditions(src conditions.Source) {
 			s.log.Info("network and power", "state", c.String(), "seen", c.Seen)
 		}
 		s.cond = c
+		if c.Metered || c.OnBattery {
+			s.stopVerifyLocked()
+		}
 		if s.runner != nil {
 			s.runner.SetConditions(c)
 		}

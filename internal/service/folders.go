@@ -58,8 +58,14 @@ func (s *Service) hooks(f account.Folder) session.Hooks {
 			if r.busy && (p.FilesDone > r.progress.FilesDone || p.BytesDone > r.progress.BytesDone) {
 				r.movedAt = now // sending; a pass tried again is not
 			}
+			started := !r.busy && !p.Done
 			r.progress, r.busy = p, !p.Done
 			r.mu.Unlock()
+			if started {
+				s.mu.Lock()
+				s.stopVerifyLocked() // backing up comes first
+				s.mu.Unlock()
+			}
 			s.changed()
 		},
 		OnUploaded: func(rel string) {

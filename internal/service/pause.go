@@ -26,6 +26,9 @@ func (s *Service) Resume() {
 
 func (s *Service) setPauseLocked(p *account.Pause) {
 	s.cfg.Paused = p
+	if p != nil {
+		s.stopVerifyLocked()
+	}
 	if err := s.saveLocked(); err != nil {
 		s.log.Warn("saving the pause", "err", err) // it still holds until Kumo quits
 	}

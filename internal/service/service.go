@@ -93,8 +93,9 @@ type Service struct {
 	computersAt      time.Time
 	readingComputers bool
 	// verified is what verification last said of each folder; verifying: a step is under way.
-	verified  map[string]*verifyState
-	verifying bool
+	verified   map[string]*verifyState
+	verifying  bool
+	stopVerify context.CancelFunc
 
 	// life ends when the service closes; every context the service hands
 	// out derives from it.

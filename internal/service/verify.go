@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -60,12 +61,15 @@ func (s *Service) verifyStep() {
 		return
 	}
 	s.verifying = true
+	ctx, cancel := context.WithCancel(s.life)
+	defer cancel()
+	s.stopVerify = cancel
 	runner, paths := s.runner, s.folderPathsLocked()
 	lim := backup.VerifyLimits{Period: time.Duration(s.cfg.Settings.WithDefaults().VerifyDays) * 24 * time.Hour, Rate: s.opts.VerifyRate}
 	s.mu.Unlock()
 	damaged := false
 	for _, path := range paths {
-		rep, err := runner.Verify(s.life, path, lim)
+		rep, err := runner.Verify(ctx, path, lim)
 		if err != nil {
 			s.log.Info("verification stopped for now", "folder", path, "err", err)
 		}
@@ -88,12 +92,20 @@ func (s *Service) verifyStep() {
 		s.mu.Unlock()
 	}
 	s.mu.Lock()
-	s.verifying = false
+	s.verifying, s.stopVerify = false, nil
 	if damaged && s.runner == runner {
 		s.runner.Rescan() // the next pass sends the damaged copies again
 	}
 	s.changedLocked()
 	s.mu.Unlock()
+}
+
+// stopVerifyLocked ends a verification step under way: a backup, a pause
+// or a metered connection comes first. The step's place is kept.
+func (s *Service) stopVerifyLocked() {
+	if s.stopVerify != nil {
+		s.stopVerify()
+	}
 }
 
 // verifyProblemsLocked are what verification found, for the Status.
