@@ -111,3 +111,27 @@ func TestLateBackupNotifiesOnce(t *testing.T) {
 		t.Errorf("%d notifications, want exactly one: %q", len(n), n)
 	}
 }
+
+// The account's other computers show in the Status tab with when each last
+// had everything backed up; without any, the section is not there.
+func TestStatusListsOtherComputers(t *testing.T) {
+	k := newDemoApp(t)
+	week := time.Now().Add(-7*24*time.Hour - time.Hour)
+	st := service.Status{State: service.Idle, Line: "Up to date",
+		Computers: []service.Computer{{Name: "desktop", LastBackup: week}, {Name: "old-mac"}}}
+	var shown, heading bool
+	var lines string
+	onUIWait(func() {
+		k.status.render(st)
+		lines, shown, heading = k.status.others.Text, k.status.others.Visible(), k.status.othersAt.Visible()
+	})
+	want := "desktop: last backed up 7 days ago (" + week.Local().Format("Mon 2 Jan 15:04") + ")\nold-mac: has not said when it last backed up"
+	if !shown || !heading || lines != want {
+		t.Errorf("other computers shown %v (heading %v) as %q, want %q", shown, heading, lines, want)
+	}
+	st.Computers = nil
+	onUIWait(func() { k.status.render(st); shown, heading = k.status.others.Visible(), k.status.othersAt.Visible() })
+	if shown || heading {
+		t.Error("with no other computer the section still shows")
+	}
+}
