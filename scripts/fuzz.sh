@@ -21,6 +21,7 @@ targets=(
 	./backup/format:FuzzDecodeCatalog:15000
 	./backup/format:FuzzReadJournal:60000
 	./backup/restore:FuzzCheckRel:15000
+	./backup/crypt:FuzzDecrypt:60000
 	./account:FuzzLoadConfig:500
 )
 
