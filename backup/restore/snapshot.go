@@ -120,6 +120,7 @@ type View struct {
 	newestIdx map[string]format.CatalogEntry // the newest moment's entries by path
 	moved     []format.CatalogEntry          // content that later moments put at other paths
 	movedRead bool
+	folded    []string // Files' paths as search compares them
 }
 
 // ErrNoSnapshot means the folder has no backup at or before the moment asked for.

@@ -52,15 +52,17 @@ func (v *View) Children(dir string) []Node {
 	return nodes
 }
 
-// Search returns the files whose path contains every word of query, ignoring case.
+// Search returns the files whose path contains every word of query, the
+// way a person means it: ignoring case, the normal form (NFC or NFD), full-
+// and half-width forms, and katakana against hiragana.
 func (v *View) Search(query string, limit int) []File {
-	words := strings.Fields(strings.ToLower(query))
+	words := strings.Fields(fold(query))
+	folded := v.foldedPaths()
 	var out []File
-	for _, f := range v.Files {
-		p := strings.ToLower(f.Path)
+	for i, f := range v.Files {
 		match := true
 		for _, w := range words {
-			if !strings.Contains(p, w) {
+			if !strings.Contains(folded[i], w) {
 				match = false
 				break
 			}
@@ -73,6 +75,19 @@ func (v *View) Search(query string, limit int) []File {
 		}
 	}
 	return out
+}
+
+// foldedPaths are the files' paths as search compares them, folded once.
+func (v *View) foldedPaths() []string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if len(v.folded) != len(v.Files) {
+		v.folded = make([]string, len(v.Files))
+		for i, f := range v.Files {
+			v.folded[i] = fold(f.Path)
+		}
+	}
+	return v.folded
 }
 
 // Select returns the files at or under any of paths (files or folders);
