@@ -70,6 +70,8 @@ type Settings struct {
 	// VerifyDays: every file's server copy is read back within this many
 	// days (30), only on an unmetered connection and mains power; negative: never.
 	VerifyDays int `json:"verify_days,omitempty"`
+	// Language of the app: "" the system's, "en" or "ja".
+	Language string `json:"language,omitempty"`
 }
 
 // WithDefaults fills the zero values.

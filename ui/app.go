@@ -69,7 +69,7 @@ func Run(info Info) {
 		}
 	})
 	if err == instance.ErrRunning {
-		fmt.Fprintln(os.Stderr, "Kumo is already running: its window was brought forward.")
+		fmt.Fprintln(os.Stderr, tr("Kumo is already running: its window was brought forward."))
 		return
 	}
 	if lock != nil {
@@ -143,6 +143,9 @@ type App struct {
 
 // New builds the windows; Start begins the backup.
 func New(a fyne.App, svc *service.Service, info Info) *App {
+	if err := useLanguage(svc.Config().Settings.Language); err != nil {
+		fyne.LogError("loading the translations", err)
+	}
 	k := &App{fyne: a, svc: svc, info: info, seen: map[string]bool{}}
 	k.win = a.NewWindow(info.Name)
 	k.win.SetIcon(iconResource)
@@ -157,9 +160,9 @@ func New(a fyne.App, svc *service.Service, info Info) *App {
 	k.folders = newFoldersScreen(k)
 	k.setts = newSettingsScreen(k)
 	k.tabs = container.NewAppTabs(
-		container.NewTabItem("Status", k.status.content),
-		container.NewTabItem("Folders", k.folders.content),
-		container.NewTabItem("Settings", k.setts.content),
+		container.NewTabItem(tr("Status"), k.status.content),
+		container.NewTabItem(tr("Folders"), k.folders.content),
+		container.NewTabItem(tr("Settings"), k.setts.content),
 	)
 	if svc.SignedIn() {
 		k.win.SetContent(k.tabs)
@@ -226,11 +229,11 @@ func (k *App) signedOut() {
 func (k *App) closeToTray() {
 	if k.trayHost.Load() {
 		k.win.Hide()
-		k.hintOnce("Kumo is still running in the system tray. Choose Quit from its menu to stop backing up.")
+		k.hintOnce(tr("Kumo is still running in the system tray. Choose Quit from its menu to stop backing up."))
 	} else if minimize(k.win) {
-		k.hintOnce("Your desktop shows no tray icons, so Kumo stays open, minimized. To stop backing up, choose Quit Kumo in Settings.")
+		k.hintOnce(tr("Your desktop shows no tray icons, so Kumo stays open, minimized. To stop backing up, choose Quit Kumo in Settings."))
 	} else {
-		k.hintOnce("Your desktop shows no tray icons, so Kumo's window stays open. To stop backing up, choose Quit Kumo in Settings.")
+		k.hintOnce(tr("Your desktop shows no tray icons, so Kumo's window stays open. To stop backing up, choose Quit Kumo in Settings."))
 	}
 	go k.checkTray() // for the next close: a panel may have started since
 }
@@ -242,7 +245,7 @@ func (k *App) checkTray() { k.trayHost.Store(trayhost.Available(context.Backgrou
 // hintOnce tells, the first time the window is closed, that backing up goes on.
 func (k *App) hintOnce(msg string) {
 	if !k.svc.Config().TrayHintShown {
-		k.notify("Kumo keeps backing up", msg)
+		k.notify(tr("Kumo keeps backing up"), msg)
 		go k.svc.SetTrayHintShown()
 	}
 }
@@ -261,14 +264,14 @@ func (k *App) render(st service.Status) {
 	for _, p := range st.Problems {
 		if p.Notify && !k.seen[p.Message+p.Folder] {
 			k.seen[p.Message+p.Folder] = true
-			k.notify("Kumo needs you", p.Message)
+			k.notify(tr("Kumo needs you"), p.Message)
 		}
 	}
 	// One notification per folder falling behind, until it catches up.
 	for _, l := range st.Late {
 		if key := "late\x00" + l.Folder + l.Since.String(); !k.seen[key] {
 			k.seen[key] = true
-			k.notify("Kumo has not backed up lately", l.Message)
+			k.notify(tr("Kumo has not backed up lately"), l.Message)
 		}
 	}
 }
@@ -301,8 +304,8 @@ func (k *App) pauseUntilTomorrow()      { go k.svc.PauseUntil(service.Tomorrow(t
 // pauseChoices are the ways to pause, for the tray and the window alike.
 func (k *App) pauseChoices() []*fyne.MenuItem {
 	return []*fyne.MenuItem{
-		fyne.NewMenuItem(pauseHourLabel, func() { k.pauseFor(time.Hour) }),
-		fyne.NewMenuItem(pauseTomorrowLabel, k.pauseUntilTomorrow),
+		fyne.NewMenuItem(tr(pauseHourLabel), func() { k.pauseFor(time.Hour) }),
+		fyne.NewMenuItem(tr(pauseTomorrowLabel), k.pauseUntilTomorrow),
 	}
 }
 

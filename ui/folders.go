@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -29,7 +28,7 @@ func newFoldersScreen(k *App) *foldersScreen {
 	f.path = widget.NewEntry()
 	f.path.SetPlaceHolder("/home/you/Documents")
 	f.path.OnSubmitted = func(string) { f.add(f.path.Text) }
-	choose := widget.NewButton("Choose…", func() {
+	choose := widget.NewButton(tr("Choose…"), func() {
 		d := dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
 			if err == nil && u != nil {
 				f.path.SetText(u.Path())
@@ -38,13 +37,13 @@ func newFoldersScreen(k *App) *foldersScreen {
 		}, k.win)
 		d.Show()
 	})
-	add := widget.NewButton("Add folder", func() { f.add(f.path.Text) })
+	add := widget.NewButton(tr("Add folder"), func() { f.add(f.path.Text) })
 	add.Importance = widget.HighImportance
 	f.message = widget.NewLabel("")
 	f.message.Wrapping = fyne.TextWrapWord
 	f.list = container.NewVBox()
-	help := widget.NewLabel("Kumo backs up each folder with everything inside it, and keeps watching it. " +
-		"Exclude patterns work like .gitignore (one per line: *.iso, node_modules/, /Downloads/big/); editor and system temporary files are always left out.")
+	help := widget.NewLabel(tr("Kumo backs up each folder with everything inside it, and keeps watching it. " +
+		"Exclude patterns work like .gitignore (one per line: *.iso, node_modules/, /Downloads/big/); editor and system temporary files are always left out."))
 	help.Wrapping = fyne.TextWrapWord
 	f.content = container.NewPadded(container.NewVScroll(container.NewVBox(
 		help,
@@ -60,7 +59,7 @@ func (f *foldersScreen) reload() {
 	f.list.RemoveAll()
 	folders := f.app.svc.Config().Folders
 	if len(folders) == 0 {
-		f.list.Add(widget.NewLabel("No folder is backed up yet: add one above."))
+		f.list.Add(widget.NewLabel(tr("No folder is backed up yet: add one above.")))
 	}
 	for _, folder := range folders {
 		f.list.Add(f.row(folder))
@@ -69,12 +68,12 @@ func (f *foldersScreen) reload() {
 
 func (f *foldersScreen) row(folder service.Folder) fyne.CanvasObject {
 	name := widget.NewLabelWithStyle(folder.Path, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	estimate := widget.NewLabel("Counting…")
+	estimate := widget.NewLabel(tr("Counting…"))
 	excludes := widget.NewMultiLineEntry()
-	excludes.SetPlaceHolder("exclude patterns, one per line")
+	excludes.SetPlaceHolder(tr("exclude patterns, one per line"))
 	excludes.SetText(strings.Join(folder.Excludes, "\n"))
 	excludes.SetMinRowsVisible(2)
-	save := widget.NewButton("Save patterns", func() {
+	save := widget.NewButton(tr("Save patterns"), func() {
 		patterns := splitPatterns(excludes.Text)
 		background(func() (string, error) {
 			if err := f.app.svc.SetExcludes(folder.Path, patterns); err != nil {
@@ -87,12 +86,12 @@ func (f *foldersScreen) row(folder service.Folder) fyne.CanvasObject {
 				return
 			}
 			estimate.SetText(s)
-			f.message.SetText("Patterns saved for " + folder.Path + ".")
+			f.message.SetText(tr("Patterns saved for %s.", folder.Path))
 		})
 	})
-	remove := widget.NewButton("Stop backing up", func() {
-		dialog.ShowConfirm("Stop backing up this folder?",
-			folder.Path+"\n\nWhat is already on the server stays there and can still be restored.", func(ok bool) {
+	remove := widget.NewButton(tr("Stop backing up"), func() {
+		dialog.ShowConfirm(tr("Stop backing up this folder?"),
+			tr("%s\n\nWhat is already on the server stays there and can still be restored.", folder.Path), func(ok bool) {
 				if !ok {
 					return
 				}
@@ -104,7 +103,7 @@ func (f *foldersScreen) row(folder service.Folder) fyne.CanvasObject {
 				})
 			}, f.app.win)
 	})
-	metered := widget.NewCheck("Back up on metered connections too", nil)
+	metered := widget.NewCheck(tr("Back up on metered connections too"), nil)
 	metered.SetChecked(folder.OnMetered)
 	metered.OnChanged = func(on bool) {
 		background(func() (struct{}, error) { return struct{}{}, f.app.svc.SetOnMetered(folder.Path, on) }, func(_ struct{}, err error) {
@@ -113,9 +112,9 @@ func (f *foldersScreen) row(folder service.Folder) fyne.CanvasObject {
 				return
 			}
 			if on {
-				f.message.SetText(folder.Path + " is backed up on metered connections too.")
+				f.message.SetText(tr("%s is backed up on metered connections too.", folder.Path))
 			} else {
-				f.message.SetText(folder.Path + " waits for an unmetered connection, as Settings say.")
+				f.message.SetText(tr("%s waits for an unmetered connection, as Settings say.", folder.Path))
 			}
 		})
 	}
@@ -136,7 +135,7 @@ func (f *foldersScreen) countLine(path string, excludes []string) (string, error
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%s files, %s", human.Count(files), human.Bytes(bytes)), nil
+	return tr("%s files, %s", human.Count(files), human.Bytes(bytes)), nil
 }
 
 func splitPatterns(text string) []string {
@@ -153,10 +152,10 @@ func splitPatterns(text string) []string {
 func (f *foldersScreen) add(path string) {
 	path = strings.TrimSpace(path)
 	if path == "" {
-		f.message.SetText("Type a folder's path or choose one.")
+		f.message.SetText(tr("Type a folder's path or choose one."))
 		return
 	}
-	f.message.SetText("Counting the files in " + path + "…")
+	f.message.SetText(tr("Counting the files in %s…", path))
 	background(func() (string, error) {
 		line, err := f.countLine(path, nil)
 		if err != nil {
@@ -168,7 +167,7 @@ func (f *foldersScreen) add(path string) {
 			f.message.SetText(service.Sentence(err))
 			return
 		}
-		f.message.SetText(fmt.Sprintf("Added %s (%s): its first backup has started.", path, line))
+		f.message.SetText(tr("Added %s (%s): its first backup has started.", path, line))
 		f.path.SetText("")
 		f.reload()
 	})

@@ -42,22 +42,22 @@ func (k *App) askPassword(waiting bool) {
 
 func newPasswordPrompt(k *App) *passwordPrompt {
 	p := &passwordPrompt{entry: widget.NewPasswordEntry(), message: widget.NewLabel("")}
-	p.entry.SetPlaceHolder("Apps Password")
+	p.entry.SetPlaceHolder(tr("Apps Password"))
 	p.message.Wrapping = fyne.TextWrapWord
-	explain := widget.NewLabel("InfiniCLOUD no longer accepts the Apps Password Kumo has: it was reissued, or Apps Connection " +
-		"was turned off on My Page. Backing up is paused; nothing is lost. Enter the new Apps Password to continue.")
+	explain := widget.NewLabel(tr("InfiniCLOUD no longer accepts the Apps Password Kumo has: it was reissued, or Apps Connection " +
+		"was turned off on My Page. Backing up is paused; nothing is lost. Enter the new Apps Password to continue."))
 	explain.Wrapping = fyne.TextWrapWord
-	later := widget.NewButton("Later", func() { p.dlg.Hide() })
-	p.submitBtn = widget.NewButton("Continue", nil)
+	later := widget.NewButton(tr("Later"), func() { p.dlg.Hide() })
+	p.submitBtn = widget.NewButton(tr("Continue"), nil)
 	p.submitBtn.Importance = widget.HighImportance
 	submit := func() {
 		pw := p.entry.Text
 		if pw == "" {
-			p.message.SetText("Enter the Apps Password shown on My Page → Apps Connection.")
+			p.message.SetText(tr("Enter the Apps Password shown on My Page → Apps Connection."))
 			return
 		}
 		p.submitBtn.Disable()
-		p.message.SetText("Checking…")
+		p.message.SetText(tr("Checking…"))
 		background(func() (struct{}, error) {
 			ctx, cancel := context.WithTimeout(k.svc.Context(), time.Minute)
 			defer cancel()
@@ -74,9 +74,9 @@ func newPasswordPrompt(k *App) *passwordPrompt {
 	}
 	p.submitBtn.OnTapped = submit
 	p.entry.OnSubmitted = func(string) { submit() }
-	content := container.NewVBox(explain, widget.NewForm(widget.NewFormItem("Apps Password", p.entry)), p.message,
+	content := container.NewVBox(explain, widget.NewForm(widget.NewFormItem(tr("Apps Password"), p.entry)), p.message,
 		container.NewHBox(later, p.submitBtn))
-	p.dlg = dialog.NewCustomWithoutButtons("The server refused the password", content, k.win)
+	p.dlg = dialog.NewCustomWithoutButtons(tr("The server refused the password"), content, k.win)
 	p.dlg.Resize(fyne.NewSize(480, 0))
 	return p
 }

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -17,11 +16,16 @@ const (
 	destOther    = "Another folder"
 )
 
-var policyNames = map[string]service.Conflict{
-	"Keep the file that is there (skip)":       service.KeepExisting,
-	"Keep both (the restored one gets a date)": service.KeepBoth,
-	"Replace it with the restored one":         service.Replace,
-}
+// The answers to "what if a file is already there", in order.
+const (
+	policySkip    = "Keep the file that is there (skip)"
+	policyBoth    = "Keep both (the restored one gets a date)"
+	policyReplace = "Replace it with the restored one"
+)
+
+var policyConflicts = []service.Conflict{service.KeepExisting, service.KeepBoth, service.Replace}
+
+func policyLabels() []string { return []string{tr(policySkip), tr(policyBoth), tr(policyReplace)} }
 
 // destStep chooses where the files go and what happens to a different file
 // already there.
@@ -35,56 +39,58 @@ type destStep struct {
 func newDestStep(w *restoreWizard) *destStep {
 	d := &destStep{w: w}
 	d.destPath = widget.NewEntry()
-	d.dest = widget.NewRadioGroup([]string{destOriginal, destOther}, func(c string) {
-		if c == destOther {
+	d.dest = widget.NewRadioGroup([]string{tr(destOriginal), tr(destOther)}, func(c string) {
+		if c == tr(destOther) {
 			d.destPath.Enable()
 		} else {
 			d.destPath.Disable()
 		}
 	})
-	names := make([]string, 0, len(policyNames))
-	for n := range policyNames {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := policyLabels()
 	d.policy = widget.NewRadioGroup(names, nil)
-	d.policy.SetSelected("Keep the file that is there (skip)")
+	d.policy.SetSelected(names[0])
 	return d
 }
 
 func (d *destStep) frame() (string, string, bool) {
-	return "4. Where to, and what if a file is already there?", "Restore", true
+	return tr("4. Where to, and what if a file is already there?"), tr("Restore"), true
 }
 
 func (d *destStep) content() fyne.CanvasObject {
-	return container.NewVBox(d.dest, d.destPath, widget.NewLabel("If a different file is already there:"), d.policy)
+	return container.NewVBox(d.dest, d.destPath, widget.NewLabel(tr("If a different file is already there:")), d.policy)
 }
 
 func (d *destStep) forward() {
 	to := strings.TrimSpace(d.destPath.Text)
-	if strings.HasPrefix(d.dest.Selected, destOriginal) {
+	if strings.HasPrefix(d.dest.Selected, tr(destOriginal)) {
 		to = d.original()
 	}
 	if to == "" {
-		d.w.say("Type the folder to restore into.")
+		d.w.say(tr("Type the folder to restore into."))
 		return
 	}
-	d.w.run.start(service.RestoreOptions{To: to, Paths: d.w.sel.selection(), Conflict: policyNames[d.policy.Selected]})
+	conflict := service.KeepExisting
+	for i, label := range policyLabels() {
+		if label == d.policy.Selected {
+			conflict = policyConflicts[i]
+		}
+	}
+	d.w.run.start(service.RestoreOptions{To: to, Paths: d.w.sel.selection(), Conflict: conflict})
 }
 
 // prepare offers the original folder when this computer backs it up.
 func (d *destStep) prepare() {
 	original := d.original()
 	if original == "" {
-		d.dest.Options = []string{destOther}
-		d.dest.SetSelected(destOther)
+		d.dest.Options = []string{tr(destOther)}
+		d.dest.SetSelected(tr(destOther))
 	} else {
-		d.dest.Options = []string{destOriginal + " (" + original + ")", destOther}
+		d.dest.Options = []string{tr(destOriginal) + " (" + original + ")", tr(destOther)}
 		d.dest.SetSelected(d.dest.Options[0])
 	}
 	d.dest.Refresh()
 	if d.destPath.Text == "" {
-		d.destPath.SetText(filepath.Join(homeDir(), "Restored", d.w.moment.folder))
+		d.destPath.SetText(filepath.Join(homeDir(), tr("Restored"), d.w.moment.folder))
 	}
 }
 

@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"fmt"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
 
@@ -22,11 +20,11 @@ type momentStep struct {
 func newMomentStep(w *restoreWizard) *momentStep {
 	m := &momentStep{w: w}
 	m.list = widget.NewList(func() int { return len(m.snaps) },
-		func() fyne.CanvasObject { return widget.NewLabel("2026-01-01 00:00:00 (latest)") },
+		func() fyne.CanvasObject { return widget.NewLabel(tr("2026-01-01 00:00:00 (latest)")) },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
-			label := m.snaps[len(m.snaps)-1-i].Time.Local().Format("Mon 2 Jan 2006 15:04:05")
+			label := m.snaps[len(m.snaps)-1-i].Time.Local().Format(tr("Mon 2 Jan 2006 15:04:05"))
 			if i == 0 {
-				label += " (latest)"
+				label = tr("%s (latest)", label)
 			}
 			o.(*widget.Label).SetText(label)
 		})
@@ -35,7 +33,7 @@ func newMomentStep(w *restoreWizard) *momentStep {
 }
 
 func (m *momentStep) frame() (string, string, bool) {
-	return "2. As of when? These are the moments that have a backup.", "Next", true
+	return tr("2. As of when? These are the moments that have a backup."), tr("Next"), true
 }
 
 func (m *momentStep) content() fyne.CanvasObject { return m.list }
@@ -47,15 +45,15 @@ func (m *momentStep) forward() {
 // load reads the moments of a folder, then shows them.
 func (m *momentStep) load(device, folder string) {
 	svc, ctx := m.w.app.svc, m.w.ctx
-	m.w.say("Reading the list of backups…")
+	m.w.say(tr("Reading the list of backups…"))
 	background(func() ([]service.Snapshot, error) { return svc.Snapshots(ctx, device, folder) },
 		func(snaps []service.Snapshot, err error) {
 			if err != nil || len(snaps) == 0 {
-				msg := "none was found"
+				msg := tr("none was found")
 				if err != nil {
 					msg = service.Sentence(err)
 				}
-				m.w.say(fmt.Sprintf("No backup of %s was found: %s", folder, msg))
+				m.w.say(tr("No backup of %s was found: %s", folder, msg))
 				return
 			}
 			m.device, m.folder, m.snaps, m.chosen = device, folder, snaps, len(snaps)-1

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -25,7 +24,7 @@ func newRunStep(w *restoreWizard) *runStep {
 	return &runStep{w: w, bar: widget.NewProgressBar(), current: widget.NewLabel("")}
 }
 
-func (r *runStep) frame() (string, string, bool) { return "Restoring…", "Cancel", false }
+func (r *runStep) frame() (string, string, bool) { return tr("Restoring…"), tr("Cancel"), false }
 
 func (r *runStep) content() fyne.CanvasObject { return container.NewVBox(r.bar, r.current) }
 
@@ -33,7 +32,7 @@ func (r *runStep) content() fyne.CanvasObject { return container.NewVBox(r.bar, 
 func (r *runStep) forward() {
 	if r.cancel != nil {
 		r.cancel()
-		r.w.say("Cancelling: the file being written is removed…")
+		r.w.say(tr("Cancelling: the file being written is removed…"))
 	}
 }
 
@@ -43,7 +42,7 @@ func (r *runStep) start(opts service.RestoreOptions) {
 			if p.Bytes > 0 {
 				r.bar.SetValue(float64(p.BytesDone) / float64(p.Bytes))
 			}
-			r.current.SetText(fmt.Sprintf("%d of %d files · %s", p.FilesDone, p.Files, p.Current))
+			r.current.SetText(tr("%d of %d files · %s", p.FilesDone, p.Files, p.Current))
 		})
 	}
 	ctx, cancel := context.WithCancel(r.w.ctx)
@@ -70,28 +69,28 @@ type summaryStep struct {
 
 func newSummaryStep(w *restoreWizard) *summaryStep { return &summaryStep{w: w} }
 
-func (s *summaryStep) frame() (string, string, bool) { return "Done", "Close", false }
+func (s *summaryStep) frame() (string, string, bool) { return tr("Done"), tr("Close"), false }
 
 func (s *summaryStep) forward() { s.w.win.Close() }
 
 func (s *summaryStep) content() fyne.CanvasObject {
 	sum := s.summary
 	if sum == nil {
-		return widget.NewLabel("Nothing was restored.")
+		return widget.NewLabel(tr("Nothing was restored."))
 	}
-	head := widget.NewLabelWithStyle(fmt.Sprintf("Restored %d files (%s) into %s. %d were already there. %d skipped, %d failed.",
+	head := widget.NewLabelWithStyle(tr("Restored %d files (%s) into %s. %d were already there. %d skipped, %d failed.",
 		sum.Restored, human.Bytes(sum.Bytes), sum.To, sum.Unchanged, len(sum.Skipped), len(sum.Failed)+len(sum.Refused)),
 		fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	head.Wrapping = fyne.TextWrapWord
 	var lines []string
 	for _, n := range sum.Renamed {
-		lines = append(lines, "Kept both: "+n.Path+": "+n.Reason)
+		lines = append(lines, tr("Kept both: %s: %s", n.Path, n.Reason))
 	}
 	for _, n := range sum.Skipped {
-		lines = append(lines, "Skipped: "+n.Path+": "+n.Reason)
+		lines = append(lines, tr("Skipped: %s: %s", n.Path, n.Reason))
 	}
 	for _, n := range append(sum.Failed, sum.Refused...) {
-		lines = append(lines, "Failed: "+n.Path+": "+n.Reason)
+		lines = append(lines, tr("Failed: %s: %s", n.Path, n.Reason))
 	}
 	details := widget.NewLabel(strings.Join(lines, "\n"))
 	details.Wrapping = fyne.TextWrapWord

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -30,7 +29,7 @@ type selectStep struct {
 func newSelectStep(w *restoreWizard) *selectStep {
 	s := &selectStep{w: w, picked: map[string]bool{}}
 	s.search = widget.NewEntry()
-	s.search.SetPlaceHolder("Search by name")
+	s.search.SetPlaceHolder(tr("Search by name"))
 	s.search.OnChanged = func(q string) { s.filter(q) }
 	s.found = widget.NewList(func() int { return len(s.matches) },
 		func() fyne.CanvasObject { return widget.NewCheck("", nil) },
@@ -47,7 +46,7 @@ func newSelectStep(w *restoreWizard) *selectStep {
 }
 
 func (s *selectStep) frame() (string, string, bool) {
-	return "3. What to restore? Tick files or folders; nothing ticked restores everything.", "Next", true
+	return tr("3. What to restore? Tick files or folders; nothing ticked restores everything."), tr("Next"), true
 }
 
 func (s *selectStep) content() fyne.CanvasObject {
@@ -63,7 +62,7 @@ func (s *selectStep) forward() {
 // load reads what the folder held at the moment, then shows it.
 func (s *selectStep) load(device, folder string, snap service.Snapshot) {
 	svc, ctx := s.w.app.svc, s.w.ctx
-	s.w.say("Reading what the folder held then…")
+	s.w.say(tr("Reading what the folder held then…"))
 	background(func() (*service.SnapshotView, error) { return svc.OpenSnapshot(ctx, device, folder, snap.Time) },
 		func(v *service.SnapshotView, err error) {
 			if err != nil {
@@ -97,7 +96,7 @@ func (s *selectStep) newTree() *widget.Tree {
 			n, files := s.sizeOf(id)
 			label := filepath.Base(id)
 			if branch {
-				label += fmt.Sprintf("/  (%d files, %s)", files, human.Bytes(n))
+				label += tr("/  (%d files, %s)", files, human.Bytes(n))
 			} else {
 				label += "  (" + human.Bytes(n) + ")"
 			}
@@ -151,12 +150,12 @@ func (s *selectStep) updateSelInfo() {
 		return
 	}
 	n, size := service.RestoreTotal(s.view.Select(s.selection()))
-	what := "Everything"
+	what := tr("Everything")
 	if len(s.picked) > 0 {
-		what = "Selected"
+		what = tr("Selected")
 	}
-	s.selInfo.SetText(fmt.Sprintf("%s: %s files, %s, as of %s", what, human.Count(int64(n)), human.Bytes(size),
-		s.view.Snapshot.Time.Local().Format("2 Jan 2006 15:04")))
+	s.selInfo.SetText(tr("%s: %s files, %s, as of %s", what, human.Count(int64(n)), human.Bytes(size),
+		s.view.Snapshot.Time.Local().Format(tr("2 Jan 2006 15:04"))))
 }
 
 func (s *selectStep) filter(q string) {

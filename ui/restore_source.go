@@ -20,15 +20,15 @@ func newSourceStep(w *restoreWizard) *sourceStep {
 	return s
 }
 
-func (s *sourceStep) frame() (string, string, bool) { return "1. Which backup?", "Next", false }
+func (s *sourceStep) frame() (string, string, bool) { return tr("1. Which backup?"), tr("Next"), false }
 
 func (s *sourceStep) content() fyne.CanvasObject {
-	return widget.NewForm(widget.NewFormItem("Computer", s.device), widget.NewFormItem("Folder", s.folder))
+	return widget.NewForm(widget.NewFormItem(tr("Computer"), s.device), widget.NewFormItem(tr("Folder"), s.folder))
 }
 
 func (s *sourceStep) forward() {
 	if s.device.Selected == "" || s.folder.Selected == "" {
-		s.w.say("Choose a computer and one of its folders.")
+		s.w.say(tr("Choose a computer and one of its folders."))
 		return
 	}
 	s.w.moment.load(s.device.Selected, s.folder.Selected)
@@ -37,11 +37,11 @@ func (s *sourceStep) forward() {
 // loadDevices offers the account's computers, this one first chosen.
 func (s *sourceStep) loadDevices() {
 	svc, ctx := s.w.app.svc, s.w.ctx
-	s.w.say("Reading the computers on this account…")
+	s.w.say(tr("Reading the computers on this account…"))
 	this := svc.Device()
 	background(func() ([]string, error) { return svc.Devices(ctx) }, func(devices []string, err error) {
 		if err != nil {
-			s.w.say("Cannot list the backups: " + service.Sentence(err))
+			s.w.say(tr("Cannot list the backups: %s", service.Sentence(err)))
 			return
 		}
 		s.w.say("")
@@ -70,7 +70,7 @@ func (s *sourceStep) loadFolders() {
 		if len(folders) > 0 {
 			s.folder.SetSelected(folders[0])
 		} else {
-			s.w.say(device + " has no backed-up folder yet.")
+			s.w.say(tr("%s has no backed-up folder yet.", device))
 		}
 	})
 }

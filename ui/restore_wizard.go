@@ -12,7 +12,7 @@ import (
 // openRestore opens the restore wizard in its own window.
 func (k *App) openRestore() {
 	if !k.svc.Connected() {
-		dialog.ShowInformation("Restore", "Sign in first: the backups are read from your account.", k.win)
+		dialog.ShowInformation(tr("Restore"), tr("Sign in first: the backups are read from your account."), k.win)
 		k.Show()
 		return
 	}
@@ -67,14 +67,14 @@ type restoreWizard struct {
 func newRestoreWizard(k *App) *restoreWizard {
 	w := &restoreWizard{app: k}
 	w.ctx, w.cancel = context.WithCancel(k.svc.Context())
-	w.win = k.fyne.NewWindow("Restore – Kumo")
+	w.win = k.fyne.NewWindow(tr("Restore – Kumo"))
 	w.win.Resize(fyne.NewSize(720, 560))
 	w.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	w.status = widget.NewLabel("")
 	w.status.Wrapping = fyne.TextWrapWord
 	w.body = container.NewStack()
-	w.back = widget.NewButton("Back", func() { w.show(w.step - 1) })
-	w.next = widget.NewButton("Next", func() { w.steps[w.step].forward() })
+	w.back = widget.NewButton(tr("Back"), func() { w.show(w.step - 1) })
+	w.next = widget.NewButton(tr("Next"), func() { w.steps[w.step].forward() })
 	w.next.Importance = widget.HighImportance
 	w.win.SetContent(container.NewPadded(container.NewBorder(w.title,
 		container.NewVBox(w.status, container.NewHBox(w.back, w.next)), nil, nil, w.body)))

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"path/filepath"
 	"time"
 
@@ -49,26 +48,26 @@ func newStatusScreen(k *App) *statusScreen {
 	s.late.Hide()
 	s.others = widget.NewLabel("")
 	s.others.Wrapping = fyne.TextWrapWord
-	s.othersAt = widget.NewLabelWithStyle("Other computers", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	s.pause = widget.NewButton("Pause", nil)
+	s.othersAt = widget.NewLabelWithStyle(tr("Other computers"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	s.pause = widget.NewButton(tr("Pause"), nil)
 	s.pause.OnTapped = func() {
 		if k.last.State == service.Paused {
 			k.togglePause()
 			return
 		}
-		until := fyne.NewMenuItem("Until I resume", k.togglePause)
+		until := fyne.NewMenuItem(tr("Until I resume"), k.togglePause)
 		menu := fyne.NewMenu("", append([]*fyne.MenuItem{until}, k.pauseChoices()...)...)
 		widget.ShowPopUpMenuAtRelativePosition(menu, k.win.Canvas(), fyne.NewPos(0, s.pause.Size().Height), s.pause)
 	}
-	now := widget.NewButton("Back up now", func() { go k.svc.BackUpNow() })
+	now := widget.NewButton(tr("Back up now"), func() { go k.svc.BackUpNow() })
 	now.Importance = widget.HighImportance
-	restoreBtn := widget.NewButton("Restore…", k.openRestore)
+	restoreBtn := widget.NewButton(tr("Restore…"), k.openRestore)
 	buttons := container.NewHBox(now, s.pause, restoreBtn)
 	s.box = container.NewVBox(
 		s.line, s.bar, s.detail, s.late, s.errLabel, buttons,
 		widget.NewSeparator(),
-		widget.NewLabelWithStyle("Recently sent", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.recent,
-		widget.NewLabelWithStyle("Problems", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.problems,
+		widget.NewLabelWithStyle(tr("Recently sent"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.recent,
+		widget.NewLabelWithStyle(tr("Problems"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.problems,
 		s.othersAt, s.others,
 	)
 	s.content = container.NewPadded(container.NewVScroll(s.box))
@@ -87,16 +86,20 @@ func (s *statusScreen) render(st service.Status) {
 	}
 	detail := ""
 	if st.Account != "" {
-		detail = fmt.Sprintf("Backing up %d %s as %q to %s.", len(st.Folders), plural(len(st.Folders), "folder", "folders"), st.Device, st.Account)
+		if len(st.Folders) == 1 {
+			detail = tr("Backing up 1 folder as %[2]q to %[3]s.", 1, st.Device, st.Account)
+		} else {
+			detail = tr("Backing up %d folders as %q to %s.", len(st.Folders), st.Device, st.Account)
+		}
 	}
 	if st.Speed > 0 && st.State == service.Busy {
-		detail += fmt.Sprintf(" %s/s.", human.Bytes(int64(st.Speed)))
+		detail += tr(" %s/s.", human.Bytes(int64(st.Speed)))
 	}
 	if st.Quota != "" {
-		detail += " Storage: " + st.Quota + "."
+		detail += tr(" Storage: %s.", st.Quota)
 	}
 	if !st.LastBackup.IsZero() {
-		detail += " Last backup " + st.LastBackup.Local().Format("15:04:05") + "."
+		detail += tr(" Last backup %s.", st.LastBackup.Local().Format("15:04:05"))
 	}
 	if st.Holding != "" {
 		detail += " " + st.Holding + "."
@@ -108,22 +111,22 @@ func (s *statusScreen) render(st service.Status) {
 	s.renderLate(st)
 	s.renderOthers(st)
 	if st.State == service.Paused {
-		s.pause.SetText("Resume")
+		s.pause.SetText(tr("Resume"))
 	} else {
-		s.pause.SetText("Pause")
+		s.pause.SetText(tr("Pause"))
 	}
 	if len(st.Recent) == 0 {
-		s.recent.SetText("Nothing sent since Kumo started.")
+		s.recent.SetText(tr("Nothing sent since Kumo started."))
 	} else {
 		s.recent.SetText(joinLines(st.Recent))
 	}
 	s.problems.RemoveAll()
 	if len(st.Problems) == 0 {
-		s.problems.Add(widget.NewLabel("None."))
+		s.problems.Add(widget.NewLabel(tr("None.")))
 	}
 	for i, p := range st.Problems {
 		if i == 20 {
-			s.problems.Add(widget.NewLabel(fmt.Sprintf("…and %d more (see the log in Settings).", len(st.Problems)-i)))
+			s.problems.Add(widget.NewLabel(tr("…and %d more (see the log in Settings).", len(st.Problems)-i)))
 			break
 		}
 		where := filepath.Base(p.Folder)
@@ -132,7 +135,7 @@ func (s *statusScreen) render(st service.Status) {
 		}
 		msg := widget.NewLabel(where + ": " + p.Message)
 		msg.Wrapping = fyne.TextWrapWord
-		retry := widget.NewButton("Retry", func() { go s.app.svc.BackUpNow() })
+		retry := widget.NewButton(tr("Retry"), func() { go s.app.svc.BackUpNow() })
 		s.problems.Add(container.NewBorder(nil, nil, nil, retry, msg))
 	}
 	s.box.Refresh() // a label that grew lines must push what follows down
@@ -162,11 +165,11 @@ func (s *statusScreen) renderOthers(st service.Status) {
 	}
 	var lines []string
 	for _, c := range st.Computers {
-		when := "has not said when it last backed up"
+		line := tr("%s: has not said when it last backed up", c.Name)
 		if !c.LastBackup.IsZero() {
-			when = "last backed up " + human.Ago(c.LastBackup, time.Now())
+			line = tr("%s: last backed up %s", c.Name, human.Ago(c.LastBackup, time.Now()))
 		}
-		lines = append(lines, c.Name+": "+when)
+		lines = append(lines, line)
 	}
 	s.others.SetText(joinLines(lines))
 	s.othersAt.Show()
@@ -182,11 +185,4 @@ func joinLines(lines []string) string {
 		out += l
 	}
 	return out
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

@@ -22,14 +22,14 @@ type trayMenu struct {
 
 func newTrayMenu(k *App) *trayMenu {
 	t := &trayMenu{app: k, desk: k.fyne.(desktop.App)}
-	t.status = fyne.NewMenuItem("Starting…", nil)
+	t.status = fyne.NewMenuItem(tr("Starting…"), nil)
 	t.status.Disabled = true
-	t.pause = fyne.NewMenuItem("Pause", k.togglePause)
+	t.pause = fyne.NewMenuItem(tr("Pause"), k.togglePause)
 	t.timed = k.pauseChoices()
 	items := []*fyne.MenuItem{t.status, fyne.NewMenuItemSeparator(),
-		fyne.NewMenuItem("Back up now", func() { go k.svc.BackUpNow() }), t.pause}
+		fyne.NewMenuItem(tr("Back up now"), func() { go k.svc.BackUpNow() }), t.pause}
 	items = append(items, t.timed...)
-	items = append(items, fyne.NewMenuItem("Restore…", k.openRestore), fyne.NewMenuItem("Open Kumo", k.Show))
+	items = append(items, fyne.NewMenuItem(tr("Restore…"), k.openRestore), fyne.NewMenuItem(tr("Open Kumo"), k.Show))
 	// Fyne adds Quit at the end by itself.
 	t.menu = fyne.NewMenu(k.info.Name, items...)
 	t.desk.SetSystemTrayMenu(t.menu)
@@ -37,9 +37,9 @@ func newTrayMenu(k *App) *trayMenu {
 }
 
 func (t *trayMenu) render(st service.Status) {
-	pause := "Pause"
+	pause := tr("Pause")
 	if st.State == service.Paused {
-		pause = "Resume"
+		pause = tr("Resume")
 	}
 	status, paused, off := trayLine(st), pause, st.State == service.SignedOut
 	// Rebuilding the menu gives every item a new id over dbusmenu, so a click
@@ -70,7 +70,7 @@ func trayIcon(st service.Status) fyne.Resource {
 // trayLine is the status line without its live counts: the window has them.
 func trayLine(st service.Status) string {
 	if st.State == service.Busy && !st.AskPassword {
-		return "Backing up…"
+		return tr("Backing up…")
 	}
 	if st.State == service.Held { // its first sentence: "Paused: metered connection"
 		first, _, _ := strings.Cut(st.Line, ". ")

@@ -168,7 +168,7 @@ func TestSettingsSaveAndStartAtLogin(t *testing.T) {
 		s.workers.SetSelected("2")
 		s.login.SetChecked(true)
 		s.meteredMB.SetText("5")
-		s.lowBattery.SetSelected(neverOnBattery)
+		s.lowBattery.SetSelected(tr(neverOnBattery))
 		s.onBattery.SetChecked(true)
 	})
 	tap(findButton(t, s.content, "Save settings"))
