@@ -4,9 +4,14 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"os"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
+
+	"github.com/kumo-backup/kumo/internal/msg"
+	"github.com/kumo-backup/kumo/internal/service"
 )
 
 // translationFiles are the UI's words in each language: <code>.json maps
@@ -47,6 +52,7 @@ func tr(key string, args ...any) string {
 // useLanguage loads the translations for choice ("" the system's, "en",
 // "ja") before any window is made; a later change applies at the next start.
 func useLanguage(choice string) error {
+	service.UseLanguage(resolveLanguage(choice))
 	files, locales := []string{"ja.json", "fyne-ja.json"}, []fyne.Locale{"ja"}
 	switch choice {
 	case "en":
@@ -67,6 +73,18 @@ func useLanguage(choice string) error {
 		}
 	}
 	return nil
+}
+
+// resolveLanguage is the language choice ends up as: "en" or "ja".
+func resolveLanguage(choice string) string {
+	switch choice {
+	case "en", "ja":
+		return choice
+	}
+	if msg.FromEnv(os.Getenv) == "ja" || strings.HasPrefix(string(lang.SystemLocale()), "ja") {
+		return "ja"
+	}
+	return "en"
 }
 
 // translationKeys reads a translation file (tests).

@@ -305,6 +305,14 @@ func TestJapaneseSystemGetsJapanese(t *testing.T) {
 	if strings.Join(tabs, "|") != "状態|フォルダー|設定" {
 		t.Errorf("the tabs say %q", tabs)
 	}
+	// The service's sentences too: the status line and the details.
+	eventually(t, "the status line in Japanese", 20*time.Second, func() bool {
+		l := text(k.status.line)
+		return l == "最新の状態です" || l == "最初のバックアップを待っています"
+	})
+	if d := text(k.status.detail); !strings.Contains(d, "このコンピューター上のデモサーバー") {
+		t.Errorf("the details say %q", d)
+	}
 }
 
 // Choosing English in Settings wins over a Japanese system at the next start.

@@ -73,12 +73,21 @@ func trayLine(st service.Status) string {
 		return tr("Backing up…")
 	}
 	if st.State == service.Held { // its first sentence: "Paused: metered connection"
-		first, _, _ := strings.Cut(st.Line, ". ")
-		return first
+		return firstSentence(st.Line)
 	}
 	if len(st.Late) > 0 && st.State == service.Idle {
-		first, _, _ := strings.Cut(st.Late[0].Message, ". ")
-		return first
+		return firstSentence(st.Late[0].Message)
 	}
 	return st.Line
+}
+
+// firstSentence is s up to its first full stop, English or Japanese.
+func firstSentence(s string) string {
+	if i := strings.Index(s, ". "); i >= 0 {
+		s = s[:i]
+	}
+	if i := strings.Index(s, "。"); i >= 0 {
+		s = s[:i]
+	}
+	return s
 }

@@ -4,6 +4,8 @@ package human
 import (
 	"fmt"
 	"time"
+
+	"github.com/kumo-backup/kumo/internal/msg"
 )
 
 // Bytes formats n with binary units: 512 B, 1.5 KiB, 20.0 MiB.
@@ -36,13 +38,13 @@ func Count(n int64) string {
 func Duration(d time.Duration) string {
 	switch {
 	case d < time.Minute:
-		return fmt.Sprintf("%d s", max(1, int(d.Seconds()+0.5)))
+		return msg.T("%d s", max(1, int(d.Seconds()+0.5)))
 	case d < time.Hour:
-		return fmt.Sprintf("%d min", int(d.Minutes()+0.5))
+		return msg.T("%d min", int(d.Minutes()+0.5))
 	}
 	h := int(d.Hours())
 	m := int((d - time.Duration(h)*time.Hour).Minutes() + 0.5)
-	return fmt.Sprintf("%d h %d min", h, m)
+	return msg.T("%d h %d min", h, m)
 }
 
 // Ago says how long ago a moment was, roughly, with the moment itself:
@@ -51,16 +53,15 @@ func Ago(t, now time.Time) string {
 	d := now.Sub(t)
 	switch {
 	case d < time.Minute:
-		return "just now"
+		return msg.T("just now")
 	case d < time.Hour:
-		return fmt.Sprintf("%d min ago", int(d.Minutes()))
+		return msg.T("%d min ago", int(d.Minutes()))
 	case d < 24*time.Hour:
-		return fmt.Sprintf("%d h ago", int(d.Hours()))
+		return msg.T("%d h ago", int(d.Hours()))
 	}
-	days := int(d.Hours() / 24)
-	unit := "days"
+	days, at := int(d.Hours()/24), t.Local().Format(msg.T("Mon 2 Jan 15:04"))
 	if days == 1 {
-		unit = "day"
+		return msg.T("1 day ago (%[2]s)", days, at)
 	}
-	return fmt.Sprintf("%d %s ago (%s)", days, unit, t.Local().Format("Mon 2 Jan 15:04"))
+	return msg.T("%d days ago (%s)", days, at)
 }

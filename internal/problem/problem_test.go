@@ -6,6 +6,8 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -89,5 +91,43 @@ func TestUseTranslation(t *testing.T) {
 	}
 	if got := New(HostNotFound, Args{"host": "h"}, nil).Error(); !strings.HasPrefix(got, "Kumo cannot find") {
 		t.Errorf("error chains and logs stay English: %q", got)
+	}
+}
+
+// Every problem has Japanese words too, naming the same {placeholders} as
+// the English, with a command-line variant wherever the English has one.
+func TestJapaneseCoversEveryKind(t *testing.T) {
+	holes := func(s string) string {
+		var out []string
+		for _, part := range strings.Split(s, "{")[1:] {
+			if name, _, ok := strings.Cut(part, "}"); ok {
+				out = append(out, name)
+			}
+		}
+		sort.Strings(out)
+		return strings.Join(slices.Compact(out), ",")
+	}
+	for _, k := range kinds(t) {
+		en, ja := English.Entries[k], Japanese.Entries[k]
+		if strings.TrimSpace(ja.Says) == "" {
+			t.Errorf("%s has no Japanese sentence", k)
+			continue
+		}
+		if holes(en.Says+en.Do+en.DoCLI) != holes(ja.Says+ja.Do+ja.DoCLI) {
+			t.Errorf("%s: Japanese names {%s}, English {%s}", k, holes(ja.Says+ja.Do+ja.DoCLI), holes(en.Says+en.Do+en.DoCLI))
+		}
+		if (en.Do == "") != (ja.Do == "") || (en.DoCLI == "") != (ja.DoCLI == "") {
+			t.Errorf("%s: the Japanese lacks or adds what to do (or its command-line form)", k)
+		}
+	}
+	for k := range Japanese.Entries {
+		if _, ok := English.Entries[k]; !ok {
+			t.Errorf("Japanese has words for %s, which English does not", k)
+		}
+	}
+	defer Use(nil)
+	Use(&Japanese)
+	if got := New(HostNotFound, Args{"host": "no-such.teracloud.jp"}, nil).Sentence(); !strings.HasPrefix(got, "サーバー no-such.teracloud.jp が見つかりません。WebDAV接続先URL") {
+		t.Errorf("in Japanese: %q", got)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/backup/format"
+	"github.com/kumo-backup/kumo/internal/msg"
 	"github.com/kumo-backup/kumo/internal/paths"
 	"github.com/kumo-backup/kumo/internal/problem"
 	"github.com/kumo-backup/kumo/transport"
@@ -69,12 +70,12 @@ func (s *Service) Check(ctx context.Context, l Login) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	msg := "The connection works."
+	line := msg.T("The connection works.")
 	if info != nil {
-		msg += fmt.Sprintf(" InfiniCLOUD says your data is on %s.", info.Node)
+		line += msg.T(" InfiniCLOUD says your data is on %s.", info.Node)
 	}
-	msg += " Storage: " + storageLine(account.Storage{Quota: st.Quota, Source: st.QuotaSource, RESTProblem: st.RESTProblem}) + "."
-	return msg, nil
+	line += msg.T(" Storage: %s.", storageLine(account.Storage{Quota: st.Quota, Source: st.QuotaSource, RESTProblem: st.RESTProblem}))
+	return line, nil
 }
 
 // SignIn checks the login, keeps the password in the keyring and the rest

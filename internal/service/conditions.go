@@ -1,11 +1,11 @@
 package service
 
 import (
-	"fmt"
 	"sync"
 	"time"
 
 	"github.com/kumo-backup/kumo/internal/conditions"
+	"github.com/kumo-backup/kumo/internal/msg"
 	"github.com/kumo-backup/kumo/internal/session"
 )
 
@@ -72,11 +72,11 @@ func (s *Service) holdLine(why session.HoldReason) string {
 	set := s.cfg.Settings.WithDefaults()
 	switch why {
 	case session.HeldMetered:
-		return "Paused: metered connection. Changes are noted and will be backed up on an unmetered connection"
+		return msg.T("Paused: metered connection. Changes are noted and will be backed up on an unmetered connection")
 	case session.HeldOnBattery:
-		return "Waiting for power: on battery. Changes are noted and will be backed up once the computer is plugged in"
+		return msg.T("Waiting for power: on battery. Changes are noted and will be backed up once the computer is plugged in")
 	case session.HeldLowBattery:
-		return fmt.Sprintf("Waiting for power: battery at %.0f%%. Changes are noted and will be backed up once the computer is plugged in or charged above %d%%",
+		return msg.T("Waiting for power: battery at %.0f%%. Changes are noted and will be backed up once the computer is plugged in or charged above %d%%",
 			s.cond.Battery, set.LowBatteryPercent)
 	}
 	return ""
@@ -88,7 +88,7 @@ func (s *Service) partialHoldLine(why session.HoldReason) string {
 		return ""
 	}
 	if mb := s.cfg.Settings.WithDefaults().MeteredAllowMB; mb > 0 {
-		return fmt.Sprintf("On a metered connection: files over %d MB wait for an unmetered one", mb)
+		return msg.T("On a metered connection: files over %d MB wait for an unmetered one", mb)
 	}
-	return "On a metered connection: only the folders allowed on metered connections are backed up"
+	return msg.T("On a metered connection: only the folders allowed on metered connections are backed up")
 }

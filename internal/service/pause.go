@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/kumo-backup/kumo/account"
+	"github.com/kumo-backup/kumo/internal/msg"
 )
 
 // Pause holds every upload (mid-file too) until Resume.
@@ -87,8 +88,8 @@ func untilWords(t, now time.Time) string {
 	case ty == y && tm == m && td == d:
 		return t.Format("15:04")
 	case t.Before(time.Date(y, m, d+2, 0, 0, 0, 0, time.Local)) && t.After(now):
-		return "tomorrow " + t.Format("15:04")
+		return msg.T("tomorrow %s", t.Format("15:04"))
 	default:
-		return t.Format("Mon 2 Jan 15:04")
+		return t.Format(msg.T("Mon 2 Jan 15:04"))
 	}
 }

@@ -2,13 +2,13 @@ package service
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/internal/human"
+	"github.com/kumo-backup/kumo/internal/msg"
 	"github.com/kumo-backup/kumo/internal/session"
 )
 
@@ -54,9 +54,9 @@ func (s *Service) statusLocked() Status {
 	st := Status{Folders: s.folderPathsLocked(), LastBackup: s.last, Quota: s.quota, Device: s.deviceLocked()}
 	switch {
 	case s.cfg.Demo:
-		st.Account = "the demo server on this computer"
+		st.Account = msg.T("the demo server on this computer")
 	case s.cfg.Account != nil:
-		st.Account = s.cfg.Account.User + " on " + s.cfg.Account.Host()
+		st.Account = msg.T("%s on %s", s.cfg.Account.User, s.cfg.Account.Host())
 	}
 	st.Problems = append(st.Problems, s.problems...)
 	st.Problems = append(st.Problems, s.verifyProblemsLocked()...)
@@ -120,11 +120,11 @@ func (s *Service) statusLocked() Status {
 		st.Holding = s.partialHoldLine(heldSome)
 	}
 	if st.State == Paused && !st.PausedUntil.IsZero() {
-		st.Line = "Paused until " + untilWords(st.PausedUntil, s.opts.Now()) + ": changes are noted and will be backed up then"
+		st.Line = msg.T("Paused until %s: changes are noted and will be backed up then", untilWords(st.PausedUntil, s.opts.Now()))
 	}
 	if st.AskPassword && !s.tryUntil.IsZero() {
-		st.Line = "Waiting for InfiniCLOUD to accept the new Apps Password (it can take a few minutes); Kumo tries again until " +
-			s.tryUntil.Local().Format("15:04")
+		st.Line = msg.T("Waiting for InfiniCLOUD to accept the new Apps Password (it can take a few minutes); Kumo tries again until %s",
+			s.tryUntil.Local().Format("15:04"))
 	}
 	return st
 }
@@ -160,9 +160,9 @@ func (s *Service) refreshQuota() {
 func storageLine(st account.Storage) string {
 	switch {
 	case st.Known:
-		return fmt.Sprintf("%s of %s used", human.Bytes(st.Used), human.Bytes(st.Used+st.Available))
+		return msg.T("%s of %s used", human.Bytes(st.Used), human.Bytes(st.Used+st.Available))
 	case st.RESTProblem != nil:
-		return "unknown (" + strings.TrimSuffix(Sentence(st.RESTProblem), ".") + ")"
+		return msg.T("unknown (%s)", strings.TrimSuffix(Sentence(st.RESTProblem), "."))
 	}
-	return "unknown (this server does not say how full the account is)"
+	return msg.T("unknown (this server does not say how full the account is)")
 }

@@ -5,6 +5,8 @@ import (
 
 	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/internal/autostart"
+	"github.com/kumo-backup/kumo/internal/msg"
+	"github.com/kumo-backup/kumo/internal/problem"
 )
 
 // Settings tune the engines; zero values mean the defaults.
@@ -39,4 +41,15 @@ func (s *Service) SetTrayHintShown() {
 	defer s.mu.Unlock()
 	s.cfg.TrayHintShown = true
 	_ = s.saveLocked()
+}
+
+// UseLanguage makes the service's sentences (the status, problems, times
+// in words) speak code's language ("ja"; anything else is English).
+func UseLanguage(code string) {
+	msg.Use(code)
+	if code == "ja" {
+		problem.Use(&problem.Japanese)
+	} else {
+		problem.Use(nil)
+	}
 }

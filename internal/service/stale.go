@@ -1,11 +1,11 @@
 package service
 
 import (
-	"fmt"
 	"path/filepath"
 	"slices"
 	"time"
 
+	"github.com/kumo-backup/kumo/internal/msg"
 	"github.com/kumo-backup/kumo/internal/session"
 	"github.com/kumo-backup/kumo/transport"
 )
@@ -106,9 +106,9 @@ func (s *Service) lateLocked(now time.Time) []Late {
 			continue
 		}
 		name := filepath.Base(path)
-		head := fmt.Sprintf("%s has not been backed up since %s.", name, pastWords(since, now))
+		head := msg.T("%s has not been backed up since %s.", name, pastWords(since, now))
 		if since.IsZero() {
-			head = fmt.Sprintf("%s has not been backed up yet: its changes have waited since %s.", name, pastWords(waiting, now))
+			head = msg.T("%s has not been backed up yet: its changes have waited since %s.", name, pastWords(waiting, now))
 		}
 		out = append(out, Late{Folder: path, Since: since, Message: head + " " + s.lateReasonLocked(path, r)})
 	}
@@ -119,7 +119,7 @@ func (s *Service) lateLocked(now time.Time) []Late {
 // to do about it.
 func (s *Service) lateReasonLocked(path string, r *folderState) string {
 	if s.cfg.Paused != nil {
-		return "Kumo is paused: choose Resume to back up."
+		return msg.T("Kumo is paused: choose Resume to back up.")
 	}
 	for _, f := range s.cfg.Folders {
 		if f.Path != path {
@@ -127,16 +127,16 @@ func (s *Service) lateReasonLocked(path string, r *folderState) string {
 		}
 		switch _, why := session.HoldPolicyOf(s.cfg.Settings).HoldFor(f, s.cond); why {
 		case session.HeldMetered:
-			return "The connection is metered: connect to another network, or allow this folder on metered connections in Folders."
+			return msg.T("The connection is metered: connect to another network, or allow this folder on metered connections in Folders.")
 		case session.HeldOnBattery, session.HeldLowBattery:
-			return "Kumo is waiting for power: plug the computer in, or change the battery settings in Settings."
+			return msg.T("Kumo is waiting for power: plug the computer in, or change the battery settings in Settings.")
 		}
 	}
 	if s.askPassword {
-		return "The server refused the password: enter the new Apps Password."
+		return msg.T("The server refused the password: enter the new Apps Password.")
 	}
 	if r == nil {
-		return "Kumo is not connected to the server: check the network and the problems below."
+		return msg.T("Kumo is not connected to the server: check the network and the problems below.")
 	}
 	_, _, p, failed := r.snapshot()
 	if p != nil {
@@ -147,7 +147,7 @@ func (s *Service) lateReasonLocked(path string, r *folderState) string {
 			return s.explain(f.Err)
 		}
 	}
-	return "The backup is not moving: check the network."
+	return msg.T("The backup is not moving: check the network.")
 }
 
 // pastWords says a moment that has passed the way a person would: "09:30"
@@ -160,11 +160,11 @@ func pastWords(t, now time.Time) string {
 	case !t.Before(today):
 		return t.Format("15:04")
 	case !t.Before(today.AddDate(0, 0, -1)):
-		return "yesterday " + t.Format("15:04")
+		return msg.T("yesterday %s", t.Format("15:04"))
 	case t.Year() == y:
-		return t.Format("Mon 2 Jan 15:04")
+		return t.Format(msg.T("Mon 2 Jan 15:04"))
 	}
-	return t.Format("2 Jan 2006 15:04")
+	return t.Format(msg.T("2 Jan 2006 15:04"))
 }
 
 // checkLateLocked, on the clock's tick, keeps "last backed up" current for

@@ -1,10 +1,10 @@
 package service
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/kumo-backup/kumo/internal/human"
+	"github.com/kumo-backup/kumo/internal/msg"
 )
 
 // State is the one word the tray icon shows.
@@ -67,35 +67,31 @@ type Status struct {
 // line says in words what is happening.
 func line(state State, files, total int64, bytesLeft int64, eta time.Duration, last time.Time, problems int, askPassword bool) string {
 	if askPassword {
-		return "Paused: the server refused the password. Enter the new Apps Password to continue"
+		return msg.T("Paused: the server refused the password. Enter the new Apps Password to continue")
 	}
 	switch state {
 	case SignedOut:
-		return "Not signed in"
+		return msg.T("Not signed in")
 	case Paused:
-		return "Paused: changes are noted and will be backed up when you resume"
+		return msg.T("Paused: changes are noted and will be backed up when you resume")
 	case Busy:
 		if total == 0 {
-			return "Looking for changes…"
+			return msg.T("Looking for changes…")
 		}
-		s := fmt.Sprintf("Backing up %s of %s files, %s left", human.Count(files), human.Count(total), human.Bytes(bytesLeft))
+		s := msg.T("Backing up %s of %s files, %s left", human.Count(files), human.Count(total), human.Bytes(bytesLeft))
 		if eta > 0 {
-			s += ", about " + human.Duration(eta)
+			s += msg.T(", about %s", human.Duration(eta))
 		}
 		return s
 	}
 	if problems > 0 {
-		return fmt.Sprintf("Needs attention: %d %s", problems, plural(problems, "problem", "problems"))
+		if problems == 1 {
+			return msg.T("Needs attention: 1 problem")
+		}
+		return msg.T("Needs attention: %d problems", problems)
 	}
 	if last.IsZero() {
-		return "Waiting for the first backup"
+		return msg.T("Waiting for the first backup")
 	}
-	return "Up to date"
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
+	return msg.T("Up to date")
 }

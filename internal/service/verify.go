@@ -2,11 +2,11 @@ package service
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/kumo-backup/kumo/backup"
 	"github.com/kumo-backup/kumo/internal/human"
+	"github.com/kumo-backup/kumo/internal/msg"
 	"github.com/kumo-backup/kumo/internal/session"
 )
 
@@ -150,9 +150,9 @@ func (s *Service) verifiedLineLocked(now time.Time) string {
 	}
 	switch {
 	case rounds > 0 && rounds == len(s.cfg.Folders):
-		return fmt.Sprintf("Verified: %s, %s of %s files", human.Ago(oldest, now), human.Count(good), human.Count(files))
+		return msg.T("Verified: %s, %s of %s files", human.Ago(oldest, now), human.Count(good), human.Count(files))
 	case total > 0 && done > 0:
-		return fmt.Sprintf("Verifying: %s of %s files checked so far", human.Count(done), human.Count(total))
+		return msg.T("Verifying: %s of %s files checked so far", human.Count(done), human.Count(total))
 	}
 	return ""
 }
