@@ -17,17 +17,28 @@ import (
 )
 
 // TestGuide draws the user guide's screenshots from the real binary under
-// Xvfb against the demo server: `make guide` writes docs/guide/*.png.
+// Xvfb against the demo server: `make guide` writes docs/guide/*.png, and
+// with a Japanese system language docs/guide/ja/*.png.
 func TestGuide(t *testing.T) {
+	t.Run("en", func(t *testing.T) {
+		guide(t, filepath.Join("docs", "guide"), []string{"LANGUAGE=en", "LANG=C.UTF-8", "LC_ALL="}, [3]int{33, 100, 176})
+	})
+	t.Run("ja", func(t *testing.T) {
+		guide(t, filepath.Join("docs", "guide", "ja"), []string{"LANGUAGE=ja", "LANG=ja_JP.UTF-8", "LC_ALL="}, [3]int{25, 90, 158})
+	})
+}
+
+// guide draws one language's screenshots into out; tabs are the x of the
+// Status, Folders and Settings tabs, whose widths follow their words.
+func guide(t *testing.T, out string, langEnv []string, tabs [3]int) {
 	bin := kumoBinary(t)
 	xdotool := testenv.Require(t, "xdotool")
-	out := filepath.Join("docs", "guide")
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	x := testenv.StartXvfb(t)
 	home := t.TempDir()
-	env := desktopEnv(t, x.Display, home, "")
+	env := append(desktopEnv(t, x.Display, home, ""), langEnv...)
 	shoot := func(name string, settle time.Duration) {
 		t.Helper()
 		time.Sleep(settle)
@@ -83,12 +94,12 @@ func TestGuide(t *testing.T) {
 	}
 	shoot("2-status", 2*time.Second)
 	// 3. The Folders and Settings tabs (tab labels sit at the top left of the window).
-	click(100, 21)
+	click(tabs[1], 21)
 	shoot("3-folders", time.Second)
-	click(176, 21)
+	click(tabs[2], 21)
 	shoot("4-settings", time.Second)
 	// 4. The restore wizard, as the launcher's "Restore files…" action opens it.
-	click(33, 21)
+	click(tabs[0], 21)
 	second := exec.Command(bin, "--restore")
 	second.Env = env
 	if b, err := second.CombinedOutput(); err != nil {

@@ -10,8 +10,9 @@ group=${1:-build}
 
 build_pkgs=(gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev)
 # dbus-daemon ships dbus-run-session; apache2-utils ships htpasswd;
-# haskell-status-notifier-item-utils ships status-notifier-watcher (a tray host for tests).
-test_pkgs=(apache2 apache2-utils rclone gnome-keyring dbus dbus-daemon python3-dbusmock xvfb litmus libsecret-tools desktop-file-utils appstream x11-utils haskell-status-notifier-item-utils)
+# haskell-status-notifier-item-utils ships status-notifier-watcher (a tray host for tests);
+# fonts-ipafont-gothic draws Japanese names (Fyne falls back to the system's fonts).
+test_pkgs=(apache2 apache2-utils rclone gnome-keyring dbus dbus-daemon python3-dbusmock xvfb litmus libsecret-tools desktop-file-utils appstream x11-utils haskell-status-notifier-item-utils fonts-ipafont-gothic)
 
 case "$group" in
 build) want=("${build_pkgs[@]}") ;;
