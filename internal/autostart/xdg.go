@@ -28,6 +28,7 @@ func Desktop(e Entry, exec string) string {
 Type=Application
 Name=%s
 Comment=Back up folders to InfiniCLOUD or WebDAV from the system tray
+Comment[ja]=システムトレイからフォルダーを InfiniCLOUD や WebDAV にバックアップします
 Exec=%s %s
 Icon=%s
 Terminal=false
