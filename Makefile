@@ -52,7 +52,8 @@ guide: build ## the user guide's screenshots, from the real binary under Xvfb (d
 # Everything but the UI compiles for Windows and macOS without cgo: seconds,
 # and platform code (autostart, paths, keyring) never rots.
 ENGINE_PKGS := ./backup/... ./transport/... ./account/... ./watcher/... ./emulator/... ./internal/cli/... \
-	./internal/service/... ./internal/session/... ./internal/problem/... ./internal/autostart/... ./internal/instance/... ./internal/paths/... ./internal/human/... ./internal/certs/... ./internal/conditions/...
+	./internal/service/... ./internal/session/... ./internal/problem/... ./internal/autostart/... ./internal/instance/... ./internal/paths/... ./internal/human/... ./internal/certs/... ./internal/conditions/... \
+	./internal/msg/... ./internal/portal/...
 cross: ## compile the engine for windows and darwin
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build $(ENGINE_PKGS)
 	GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(ENGINE_PKGS)

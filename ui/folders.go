@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kumo-backup/kumo/internal/human"
+	"github.com/kumo-backup/kumo/internal/portal"
 	"github.com/kumo-backup/kumo/internal/service"
 )
 
@@ -28,15 +30,7 @@ func newFoldersScreen(k *App) *foldersScreen {
 	f.path = widget.NewEntry()
 	f.path.SetPlaceHolder("/home/you/Documents")
 	f.path.OnSubmitted = func(string) { f.add(f.path.Text) }
-	choose := widget.NewButton(tr("Choose…"), func() {
-		d := dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
-			if err == nil && u != nil {
-				f.path.SetText(u.Path())
-				f.add(u.Path())
-			}
-		}, k.win)
-		d.Show()
-	})
+	choose := widget.NewButton(tr("Choose…"), f.choose)
 	add := widget.NewButton(tr("Add folder"), func() { f.add(f.path.Text) })
 	add.Importance = widget.HighImportance
 	f.message = widget.NewLabel("")
@@ -52,6 +46,32 @@ func newFoldersScreen(k *App) *foldersScreen {
 	)))
 	f.reload()
 	return f
+}
+
+// choose asks the desktop's own folder chooser (the XDG portal: its input
+// method, bookmarks and sandbox), and draws Fyne's where there is none.
+func (f *foldersScreen) choose() {
+	title := tr("Choose a folder to back up")
+	background(func() (string, error) { return portal.ChooseFolder(f.app.svc.Context(), title) }, func(path string, err error) {
+		switch {
+		case err == nil:
+			f.path.SetText(path)
+			f.add(path)
+		case errors.Is(err, portal.ErrCancelled), errors.Is(err, context.Canceled):
+		default:
+			f.chooseWithFyne()
+		}
+	})
+}
+
+func (f *foldersScreen) chooseWithFyne() {
+	d := dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
+		if err == nil && u != nil {
+			f.path.SetText(u.Path())
+			f.add(u.Path())
+		}
+	}, f.app.win)
+	d.Show()
 }
 
 // reload lists the chosen folders from the settings (read from memory).
