@@ -15,28 +15,29 @@ import (
 	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/backup/format"
 	"github.com/kumo-backup/kumo/internal/human"
+	"github.com/kumo-backup/kumo/internal/msg"
 	"github.com/kumo-backup/kumo/internal/paths"
 	"github.com/kumo-backup/kumo/internal/problem"
 	"github.com/kumo-backup/kumo/transport"
 )
 
 func runLogin(ctx context.Context, env Env, args []string) int {
-	c := newCmd(env, "kumo login", "Usage: kumo login --user ID [--url URL] [flags]\n\n"+
-		"Asks for the Apps Password (or reads it from --password-file or "+account.PasswordEnv+"),\n"+
+	c := newCmd(env, "kumo login", msg.T("Usage: kumo login --user ID [--url URL] [flags]\n\n"+
+		"Asks for the Apps Password (or reads it from --password-file or %s),\n"+
 		"checks the connection, and keeps the password in the system keyring. With an API key\n"+
 		"(Kumo's own, or --api-key-file) InfiniCLOUD says where your data is, so --url may be\n"+
-		"left out; otherwise give the WebDAV Connection URL from My Page → Apps Connection.")
+		"left out; otherwise give the WebDAV Connection URL from My Page → Apps Connection.", account.PasswordEnv))
 	fs := c.fs
-	service := fs.String("service", string(account.InfiniCLOUD), "infinicloud, or webdav for any other WebDAV server")
-	rawURL := fs.String("url", "", "WebDAV Connection URL from My Page → Apps Connection (for webdav: the folder's URL)")
-	user := fs.String("user", "", "Connection ID (your user ID)")
-	area := fs.String("area", account.AreaBackup, "InfiniCLOUD area: backup (kept apart) or dav (shows in your main drive)")
-	device := fs.String("device", account.DefaultDevice(), "name of this computer on the server")
-	caFile := fs.String("ca-file", "", "PEM file of a certificate authority to trust (self-hosted servers)")
-	fs.StringVar(&c.passwordFile, "password-file", "", "read the password from this file (mode 0600) instead of asking")
-	apiKeyFile := fs.String("api-key-file", "", "read the optional REST API key from this file (or set "+account.APIKeyEnv+")")
-	takeOver := fs.Bool("take-over", false, "continue the backups of a device folder another computer (or an earlier install) made")
-	fs.StringVar(&c.apiURL, "api-url", "", "REST API server to ask instead of InfiniCLOUD's (the address `kumo emulator` prints)")
+	service := fs.String("service", string(account.InfiniCLOUD), msg.T("infinicloud, or webdav for any other WebDAV server"))
+	rawURL := fs.String("url", "", msg.T("WebDAV Connection URL from My Page → Apps Connection (for webdav: the folder's URL)"))
+	user := fs.String("user", "", msg.T("Connection ID (your user ID)"))
+	area := fs.String("area", account.AreaBackup, msg.T("InfiniCLOUD area: backup (kept apart) or dav (shows in your main drive)"))
+	device := fs.String("device", account.DefaultDevice(), msg.T("name of this computer on the server"))
+	caFile := fs.String("ca-file", "", msg.T("PEM file of a certificate authority to trust (self-hosted servers)"))
+	fs.StringVar(&c.passwordFile, "password-file", "", msg.T("read the password from this file (mode 0600) instead of asking"))
+	apiKeyFile := fs.String("api-key-file", "", msg.T("read the optional REST API key from this file (or set %s)", account.APIKeyEnv))
+	takeOver := fs.Bool("take-over", false, msg.T("continue the backups of a device folder another computer (or an earlier install) made"))
+	fs.StringVar(&c.apiURL, "api-url", "", msg.T("REST API server to ask instead of InfiniCLOUD's (the address `kumo emulator` prints)"))
 	if code, ok := c.parse(args); !ok {
 		return code
 	}
@@ -49,7 +50,7 @@ func runLogin(ctx context.Context, env Env, args []string) int {
 	switch s := account.Service(*service); s {
 	case account.InfiniCLOUD, account.WebDAV:
 	default:
-		return c.errorf(2, "unknown service %q: use infinicloud or webdav", s)
+		return c.errorf(2, msg.T("unknown service %q: use infinicloud or webdav"), s)
 	}
 	form := account.Form{Service: account.Service(*service), URL: *rawURL, Area: *area, User: *user, Device: *device, CAFile: *caFile}
 	if _, err := form.Account(); err != nil && *rawURL != "" {
@@ -70,7 +71,7 @@ func runLogin(ctx context.Context, env Env, args []string) int {
 		return c.fail(nil, err)
 	}
 	if info != nil {
-		fmt.Fprintf(env.Stdout, "InfiniCLOUD says your data is on %s (WebDAV Connection URL %s).\n", info.Node, info.WebDAVURL)
+		fmt.Fprintf(env.Stdout, msg.T("InfiniCLOUD says your data is on %s (WebDAV Connection URL %s).\n"), info.Node, info.WebDAVURL)
 	}
 	acct.HasAPIKey = secrets.APIKey != ""
 	st, err := account.Check(ctx, acct, secrets, opts)
@@ -78,7 +79,7 @@ func runLogin(ctx context.Context, env Env, args []string) int {
 		return c.fail(nil, err)
 	}
 	if st.RESTProblem != nil {
-		fmt.Fprintf(env.Stderr, "Storage figures are not available: %s\n", problem.For(st.RESTProblem, problem.Where{}, problem.CLI))
+		fmt.Fprintf(env.Stderr, msg.T("Storage figures are not available: %s\n"), problem.For(st.RESTProblem, problem.Where{}, problem.CLI))
 	}
 
 	keyringErr := account.SaveSecrets(acct, secrets)
@@ -90,13 +91,13 @@ func runLogin(ctx context.Context, env Env, args []string) int {
 		return c.errorf(1, "%v", err)
 	}
 	logger.Info("signed in", "user", acct.User, "url", acct.URL, "device", acct.Device, "keyring", keyringErr == nil)
-	fmt.Fprintf(env.Stdout, "Signed in as %s on %s. This computer backs up as %q to %s%s/\n", acct.User, acct.Host(), acct.Device, acct.URL, acct.Device)
+	fmt.Fprintf(env.Stdout, msg.T("Signed in as %s on %s. This computer backs up as %q to %s%s/\n"), acct.User, acct.Host(), acct.Device, acct.URL, acct.Device)
 	printQuota(env.Stdout, st)
 	if keyringErr != nil {
-		fmt.Fprintf(env.Stderr, "The password was NOT saved: %v\nThe account settings were saved; give the password to each command with %s or --password-file.\n",
+		fmt.Fprintf(env.Stderr, msg.T("The password was NOT saved: %v\nThe account settings were saved; give the password to each command with %s or --password-file.\n"),
 			keyringErr, account.PasswordEnv)
 	} else {
-		fmt.Fprintln(env.Stdout, "The password is kept in the system keyring.")
+		fmt.Fprintln(env.Stdout, msg.T("The password is kept in the system keyring."))
 	}
 	return 0
 }
@@ -112,7 +113,7 @@ func readLoginSecrets(env Env, passwordFile, apiKeyFile string) (account.Secrets
 	case env.Getenv(account.PasswordEnv) != "":
 		s.Password = env.Getenv(account.PasswordEnv)
 	default:
-		s.Password, err = promptPassword(env, "Apps Password: ")
+		s.Password, err = promptPassword(env, msg.T("Apps Password: "))
 	}
 	if err != nil {
 		return s, err
@@ -152,7 +153,7 @@ func promptPassword(env Env, prompt string) (string, error) {
 	line = strings.TrimRight(line, "\r\n")
 	if line == "" {
 		if err == nil || err == io.EOF {
-			err = errors.New("no password given: type it when asked, or use --password-file")
+			err = errors.New(msg.T("no password given: type it when asked, or use --password-file"))
 		}
 		return "", err
 	}
@@ -160,7 +161,7 @@ func promptPassword(env Env, prompt string) (string, error) {
 }
 
 func runLogout(_ context.Context, env Env, args []string) int {
-	c := newCmd(env, "kumo logout", "Usage: kumo logout\n\nRemoves the password from the keyring; backups on the server are kept.")
+	c := newCmd(env, "kumo logout", msg.T("Usage: kumo logout\n\nRemoves the password from the keyring; backups on the server are kept."))
 	if code, ok := c.parse(args); !ok {
 		return code
 	}
@@ -172,7 +173,7 @@ func runLogout(_ context.Context, env Env, args []string) int {
 		return code
 	}
 	if cfg.Account == nil {
-		fmt.Fprintln(env.Stdout, "Not signed in.")
+		fmt.Fprintln(env.Stdout, msg.T("Not signed in."))
 		return 0
 	}
 	acct := *cfg.Account
@@ -183,13 +184,13 @@ func runLogout(_ context.Context, env Env, args []string) int {
 	if err := cfg.Save(path); err != nil {
 		return c.errorf(1, "%v", err)
 	}
-	fmt.Fprintf(env.Stdout, "Signed out %s from %s; the password was removed from the keyring. Backups on the server are kept.\n", acct.User, acct.Host())
+	fmt.Fprintf(env.Stdout, msg.T("Signed out %s from %s; the password was removed from the keyring. Backups on the server are kept.\n"), acct.User, acct.Host())
 	return 0
 }
 
 func runStatus(ctx context.Context, env Env, args []string) int {
-	c := newCmd(env, "kumo status", "Usage: kumo status\n\nShows the account, this device and its storage, and checks the connection.")
-	c.fs.StringVar(&c.passwordFile, "password-file", "", "read the password from this file (mode 0600) instead of the keyring")
+	c := newCmd(env, "kumo status", msg.T("Usage: kumo status\n\nShows the account, this device and its storage, and checks the connection."))
+	c.fs.StringVar(&c.passwordFile, "password-file", "", msg.T("read the password from this file (mode 0600) instead of the keyring"))
 	if code, ok := c.parse(args); !ok {
 		return code
 	}
@@ -199,26 +200,26 @@ func runStatus(ctx context.Context, env Env, args []string) int {
 	}
 	defer s.Close()
 	acct := s.Account
-	fmt.Fprintf(env.Stdout, "Account:  %s on %s (%s)\nDevice:   %s\nBackups:  %s%s/\nLog file: %s\n",
+	fmt.Fprintf(env.Stdout, msg.T("Account:  %s on %s (%s)\nDevice:   %s\nBackups:  %s%s/\nLog file: %s\n"),
 		acct.User, acct.Host(), acct.Service, acct.Device, acct.URL, acct.Device, paths.Log())
 	st, err := s.Check(ctx)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "Connection: %s\n", problem.For(err, s.Where(), problem.CLI))
+		fmt.Fprintf(env.Stderr, msg.T("Connection: %s\n"), problem.For(err, s.Where(), problem.CLI))
 		return 1
 	}
-	fmt.Fprintln(env.Stdout, "Connection: OK")
+	fmt.Fprintln(env.Stdout, msg.T("Connection: OK"))
 	printQuota(env.Stdout, st)
 	if st.RESTProblem != nil {
-		fmt.Fprintf(env.Stdout, "REST API: %s\n", problem.For(st.RESTProblem, s.Where(), problem.CLI))
+		fmt.Fprintf(env.Stdout, msg.T("REST API: %s\n"), problem.For(st.RESTProblem, s.Where(), problem.CLI))
 	}
 	if len(st.Devices) > 0 {
-		fmt.Fprintf(env.Stdout, "Devices on this account: %s\n", strings.Join(st.Devices, ", "))
+		fmt.Fprintf(env.Stdout, msg.T("Devices on this account: %s\n"), strings.Join(st.Devices, ", "))
 	}
 	// As each computer says of itself: a laptop that stopped shows here.
 	if comps, err := account.OtherComputers(ctx, s.Client, ""); err == nil && len(comps) > 0 {
-		fmt.Fprintln(env.Stdout, "Last complete backup, as each computer says:")
+		fmt.Fprintln(env.Stdout, msg.T("Last complete backup, as each computer says:"))
 		for _, comp := range comps {
-			when := "not said"
+			when := msg.T("not said")
 			if !comp.LastBackup.IsZero() {
 				when = human.Ago(comp.LastBackup, time.Now())
 			}
@@ -230,14 +231,14 @@ func runStatus(ctx context.Context, env Env, args []string) int {
 
 func printQuota(w io.Writer, st *account.Status) {
 	if st.Quota.Known {
-		fmt.Fprintf(w, "Storage: %s used, %s free (from the %s)\n", human.Bytes(st.Quota.Used), human.Bytes(st.Quota.Available), st.QuotaSource)
+		fmt.Fprintf(w, msg.T("Storage: %s used, %s free (from the %s)\n"), human.Bytes(st.Quota.Used), human.Bytes(st.Quota.Available), st.QuotaSource)
 	} else {
-		fmt.Fprintln(w, "Storage: unknown (the server does not say how full the account is)")
+		fmt.Fprintln(w, msg.T("Storage: unknown (the server does not say how full the account is)"))
 	}
 }
 
 func runRenameDevice(ctx context.Context, env Env, args []string) int {
-	c := newCmd(env, "kumo rename-device", "Usage: kumo rename-device NEW-NAME\n\nRenames this computer on the server; its backups move with it.")
+	c := newCmd(env, "kumo rename-device", msg.T("Usage: kumo rename-device NEW-NAME\n\nRenames this computer on the server; its backups move with it."))
 	if code, ok := c.parse(args); !ok {
 		return code
 	}
@@ -259,8 +260,8 @@ func runRenameDevice(ctx context.Context, env Env, args []string) int {
 	}
 	cfg.Account.Device = newName
 	if err := cfg.Save(c.configPath); err != nil {
-		return c.errorf(1, "the folder was renamed on the server, but the settings could not be saved: %v", err)
+		return c.errorf(1, msg.T("the folder was renamed on the server, but the settings could not be saved: %v"), err)
 	}
-	fmt.Fprintf(env.Stdout, "This computer now backs up as %q (its backups moved from %s%s/ to %s%s/).\n", newName, acct.URL, acct.Device, acct.URL, newName)
+	fmt.Fprintf(env.Stdout, msg.T("This computer now backs up as %q (its backups moved from %s%s/ to %s%s/).\n"), newName, acct.URL, acct.Device, acct.URL, newName)
 	return 0
 }

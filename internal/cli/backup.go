@@ -5,17 +5,18 @@ import (
 	"fmt"
 
 	"github.com/kumo-backup/kumo/account"
+	"github.com/kumo-backup/kumo/internal/msg"
 )
 
 func runBackup(ctx context.Context, env Env, args []string) int {
-	c := newCmd(env, "kumo backup", "Usage: kumo backup --once [flags] FOLDER          with the account of `kumo login`\n"+
+	c := newCmd(env, "kumo backup", msg.T("Usage: kumo backup --once [flags] FOLDER          with the account of `kumo login`\n"+
 		"       kumo backup --once --url URL --user ID FOLDER\n       kumo backup --demo FOLDER\n\n"+
-		"The password comes from the keyring, --password-file or the KUMO_PASSWORD environment variable.")
-	once := c.fs.Bool("once", false, "back up once and exit")
-	c.connect("back up to a built-in InfiniCLOUD emulator on this computer (no account needed; implies --once)")
-	c.tuning("parallel uploads")
+		"The password comes from the keyring, --password-file or the KUMO_PASSWORD environment variable."))
+	once := c.fs.Bool("once", false, msg.T("back up once and exit"))
+	c.connect(msg.T("back up to a built-in InfiniCLOUD emulator on this computer (no account needed; implies --once)"))
+	c.tuning(msg.T("parallel uploads"))
 	var excludes patterns
-	c.fs.Var(&excludes, "exclude", "leave out paths matching this gitignore-style pattern (repeatable); editor and system temp files are always left out")
+	c.fs.Var(&excludes, "exclude", msg.T("leave out paths matching this gitignore-style pattern (repeatable); editor and system temp files are always left out"))
 	if code, ok := c.parse(args); !ok {
 		return code
 	}
@@ -24,7 +25,7 @@ func runBackup(ctx context.Context, env Env, args []string) int {
 	}
 	folder := c.fs.Arg(0)
 	if !*once && !c.demo {
-		return c.errorf(2, "add --once to back up once and exit; `kumo daemon` keeps backing up")
+		return c.errorf(2, "%s", msg.T("add --once to back up once and exit; `kumo daemon` keeps backing up"))
 	}
 	s, _, code := c.open()
 	if s == nil {
@@ -32,7 +33,7 @@ func runBackup(ctx context.Context, env Env, args []string) int {
 	}
 	defer s.Close()
 	if s.IsDemo() {
-		defer fmt.Fprintf(env.Stdout, "The demo server keeps its files in %s\n", s.DemoFiles)
+		defer fmt.Fprintf(env.Stdout, msg.T("The demo server keeps its files in %s\n"), s.DemoFiles)
 	}
 	sum, err := s.Once(ctx, account.Folder{Path: folder, Excludes: excludes})
 	if sum != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kumo-backup/kumo/account"
+	"github.com/kumo-backup/kumo/internal/msg"
 	"github.com/kumo-backup/kumo/internal/paths"
 	"github.com/kumo-backup/kumo/internal/problem"
 	"github.com/kumo-backup/kumo/internal/session"
@@ -47,7 +48,7 @@ func newCmd(env Env, name, usage string) *cmd {
 	c := &cmd{name: name, env: env, fs: flag.NewFlagSet(name, flag.ContinueOnError), usage: usage}
 	c.fs.SetOutput(env.Stderr)
 	c.fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, c.usage+"\n\nFlags:")
+		fmt.Fprintln(env.Stderr, c.usage+"\n\n"+msg.T("Flags:"))
 		c.fs.PrintDefaults()
 	}
 	return c
@@ -59,20 +60,20 @@ func newCmd(env Env, name, usage string) *cmd {
 func (c *cmd) connect(demoHelp string) {
 	c.connFlags = true
 	c.fs.BoolVar(&c.demo, "demo", false, demoHelp)
-	c.fs.StringVar(&c.url, "url", "", "WebDAV Connection URL of the backup area, e.g. https://NODE.teracloud.jp/backup/")
-	c.fs.StringVar(&c.user, "user", "", "Connection ID (your user ID)")
-	c.fs.StringVar(&c.device, "device", account.DefaultDevice(), "name of the computer on the server")
-	c.fs.StringVar(&c.caFile, "ca-file", "", "PEM file of a certificate authority to trust instead of the system's (self-hosted servers)")
-	c.fs.StringVar(&c.passwordFile, "password-file", "", "read the password from this file (mode 0600) instead of the keyring or KUMO_PASSWORD")
-	c.fs.BoolVar(&c.verbose, "v", false, "log every request")
-	c.fs.StringVar(&c.apiURL, "api-url", "", "REST API server to ask instead of InfiniCLOUD's (the address `kumo emulator` prints)")
+	c.fs.StringVar(&c.url, "url", "", msg.T("WebDAV Connection URL of the backup area, e.g. https://NODE.teracloud.jp/backup/"))
+	c.fs.StringVar(&c.user, "user", "", msg.T("Connection ID (your user ID)"))
+	c.fs.StringVar(&c.device, "device", account.DefaultDevice(), msg.T("name of the computer on the server"))
+	c.fs.StringVar(&c.caFile, "ca-file", "", msg.T("PEM file of a certificate authority to trust instead of the system's (self-hosted servers)"))
+	c.fs.StringVar(&c.passwordFile, "password-file", "", msg.T("read the password from this file (mode 0600) instead of the keyring or KUMO_PASSWORD"))
+	c.fs.BoolVar(&c.verbose, "v", false, msg.T("log every request"))
+	c.fs.StringVar(&c.apiURL, "api-url", "", msg.T("REST API server to ask instead of InfiniCLOUD's (the address `kumo emulator` prints)"))
 }
 
 // tuning adds --workers and --limit-upload; left out, the settings apply.
 func (c *cmd) tuning(workersHelp string) {
 	c.tuningFlags = true
-	c.fs.IntVar(&c.workers, "workers", 0, workersHelp+" (default: the app's setting; unless changed, 4 growing to 16 while that speeds things up)")
-	c.fs.Int64Var(&c.limitKiB, "limit-upload", 0, "upload limit in KiB/s, 0 for none (default: the app's setting)")
+	c.fs.IntVar(&c.workers, "workers", 0, msg.T("%s (default: the app's setting; unless changed, 4 growing to 16 while that speeds things up)", workersHelp))
+	c.fs.Int64Var(&c.limitKiB, "limit-upload", 0, msg.T("upload limit in KiB/s, 0 for none (default: the app's setting)"))
 }
 
 // parse reads the flags; ok false means return code (0 after --help).
@@ -148,7 +149,7 @@ func (c *cmd) open() (*session.Session, *account.Config, int) {
 		run.Account, run.Demo = nil, true
 	case c.url != "" || c.user != "":
 		if c.url == "" || c.user == "" {
-			return nil, nil, c.errorf(2, "give both --url and --user (the WebDAV Connection URL and Connection ID), or neither to use the account of `kumo login`")
+			return nil, nil, c.errorf(2, "%s", msg.T("give both --url and --user (the WebDAV Connection URL and Connection ID), or neither to use the account of `kumo login`"))
 		}
 		password := c.env.Getenv(account.PasswordEnv)
 		if c.passwordFile != "" {
@@ -158,7 +159,7 @@ func (c *cmd) open() (*session.Session, *account.Config, int) {
 			}
 		}
 		if password == "" {
-			return nil, nil, c.errorf(2, "no password: set the KUMO_PASSWORD environment variable to your Apps Password, or use --password-file")
+			return nil, nil, c.errorf(2, "%s", msg.T("no password: set the KUMO_PASSWORD environment variable to your Apps Password, or use --password-file"))
 		}
 		run.Account, run.Demo = &account.Account{Service: account.WebDAV, URL: c.url, User: c.user, Device: c.device, CAFile: c.caFile}, false
 		opts.Secrets = account.Secrets{Password: password}
@@ -171,7 +172,7 @@ func (c *cmd) open() (*session.Session, *account.Config, int) {
 		return nil, nil, c.fail(nil, err)
 	}
 	if s.IsDemo() {
-		fmt.Fprintf(c.env.Stdout, "Demo: backing up to a local InfiniCLOUD emulator at %s\n", s.Demo.URL)
+		fmt.Fprintf(c.env.Stdout, msg.T("Demo: backing up to a local InfiniCLOUD emulator at %s\n"), s.Demo.URL)
 	}
 	return s, cfg, 0
 }

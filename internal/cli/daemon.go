@@ -18,6 +18,7 @@ import (
 	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/backup"
 	"github.com/kumo-backup/kumo/internal/conditions"
+	"github.com/kumo-backup/kumo/internal/msg"
 	"github.com/kumo-backup/kumo/internal/problem"
 	"github.com/kumo-backup/kumo/internal/session"
 	"github.com/kumo-backup/kumo/transport"
@@ -29,18 +30,18 @@ import (
 // settings (retention included); flags change them for this run. SIGUSR1
 // pauses, SIGUSR2 resumes.
 func runDaemon(ctx context.Context, env Env, args []string) int {
-	c := newCmd(env, "kumo daemon", "Usage: kumo daemon [flags] [FOLDER...]\n\n"+
+	c := newCmd(env, "kumo daemon", msg.T("Usage: kumo daemon [flags] [FOLDER...]\n\n"+
 		"Backs up the folders (by default the ones chosen in the app) with the account of\n"+
-		"`kumo login` until stopped (Ctrl-C or SIGTERM); SIGUSR1 pauses and SIGUSR2 resumes.")
-	every := c.fs.Duration("every", 6*time.Hour, "time between full rescans (changes are backed up as they happen)")
-	quiet := c.fs.Duration("quiet", 0, "how long a file must stay unchanged before it is uploaded (default: the app's setting, 1s unless changed)")
-	c.tuning("parallel uploads")
+		"`kumo login` until stopped (Ctrl-C or SIGTERM); SIGUSR1 pauses and SIGUSR2 resumes."))
+	every := c.fs.Duration("every", 6*time.Hour, msg.T("time between full rescans (changes are backed up as they happen)"))
+	quiet := c.fs.Duration("quiet", 0, msg.T("how long a file must stay unchanged before it is uploaded (default: the app's setting, 1s unless changed)"))
+	c.tuning(msg.T("parallel uploads"))
 	var excludes patterns
-	c.fs.Var(&excludes, "exclude", "leave out paths matching this gitignore-style pattern (repeatable); editor and system temp files are always left out")
-	c.fs.StringVar(&c.passwordFile, "password-file", "", "read the password from this file (mode 0600) instead of the keyring")
-	onMetered := c.fs.Bool("metered", false, "back up on metered connections too (by default uploads wait while the connection is metered, as the app's settings say)")
-	onBattery := c.fs.Bool("battery", false, "back up on a low battery too (by default uploads wait on battery below the app's threshold, 20%)")
-	c.fs.BoolVar(&c.verbose, "v", false, "log every request")
+	c.fs.Var(&excludes, "exclude", msg.T("leave out paths matching this gitignore-style pattern (repeatable); editor and system temp files are always left out"))
+	c.fs.StringVar(&c.passwordFile, "password-file", "", msg.T("read the password from this file (mode 0600) instead of the keyring"))
+	onMetered := c.fs.Bool("metered", false, msg.T("back up on metered connections too (by default uploads wait while the connection is metered, as the app's settings say)"))
+	onBattery := c.fs.Bool("battery", false, msg.T("back up on a low battery too (by default uploads wait on battery below the app's threshold, 20%)"))
+	c.fs.BoolVar(&c.verbose, "v", false, msg.T("log every request"))
 	if code, ok := c.parse(args); !ok {
 		return code
 	}
@@ -149,12 +150,12 @@ func runDaemon(ctx context.Context, env Env, args []string) int {
 	}
 	defer signal.Stop(signals)
 	s.Logger().Info("daemon started", "folders", paths, "safety-rescan", *every)
-	fmt.Fprintf(env.Stdout, "Backing up %d folders to %s as changes happen; Ctrl-C stops.\n", len(folders), s.Account.URL)
+	fmt.Fprintf(env.Stdout, msg.T("Backing up %d folders to %s as changes happen; Ctrl-C stops.\n"), len(folders), s.Account.URL)
 	for {
 		select {
 		case <-ctx.Done():
 			runner.StopAll()
-			fmt.Fprintln(env.Stdout, "Stopped.")
+			fmt.Fprintln(env.Stdout, msg.T("Stopped."))
 			if refused.Load() {
 				return 3
 			}
@@ -183,8 +184,8 @@ func (r *holdReport) report(held map[string]session.HoldReason, st conditions.St
 		if why == session.HeldMetered {
 			flag = "--metered"
 		}
-		if !slices.Contains(reasons, why.String()) {
-			reasons = append(reasons, why.String())
+		if !slices.Contains(reasons, holdWords(why)) {
+			reasons = append(reasons, holdWords(why))
 		}
 		if !slices.Contains(flags, flag) {
 			flags = append(flags, flag)
@@ -194,15 +195,15 @@ func (r *holdReport) report(held map[string]session.HoldReason, st conditions.St
 	slices.Sort(flags)
 	line := ""
 	switch {
-	case len(held) == 1:
-		line = "Holding 1 folder: "
-	case len(held) > 1:
-		line = fmt.Sprintf("Holding %d folders: ", len(held))
+	case len(held) > 0:
+		line = msg.T("Holding %d folders: %s (%s); changes are noted and sent when that ends (%s backs up anyway).",
+			len(held), strings.Join(reasons, ", "), st.Seen, strings.Join(flags, " / "))
+		if len(held) == 1 {
+			line = msg.T("Holding 1 folder: %[2]s (%[3]s); changes are noted and sent when that ends (%[4]s backs up anyway).",
+				1, strings.Join(reasons, ", "), st.Seen, strings.Join(flags, " / "))
+		}
 	case r.last != "":
-		line = "Uploads go on (" + st.String() + ")."
-	}
-	if len(held) > 0 {
-		line += strings.Join(reasons, ", ") + " (" + st.Seen + "); changes are noted and sent when that ends (" + strings.Join(flags, " and ") + " backs up anyway)."
+		line = msg.T("Uploads go on (%s).", st.String())
 	}
 	if line != r.last && line != "" {
 		fmt.Fprintln(r.w, line)
@@ -247,4 +248,17 @@ func (l *lastBackups) note(ctx context.Context, folder string, now time.Time) {
 		l.sending = false
 		l.mu.Unlock()
 	}()
+}
+
+// holdWords names what holds, in the language in use.
+func holdWords(why session.HoldReason) string {
+	switch why {
+	case session.HeldMetered:
+		return msg.T("metered connection")
+	case session.HeldOnBattery:
+		return msg.T("on battery")
+	case session.HeldLowBattery:
+		return msg.T("low battery")
+	}
+	return why.String()
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/backup/format"
 	"github.com/kumo-backup/kumo/internal/conditions"
+	"github.com/kumo-backup/kumo/internal/msg"
 	"github.com/kumo-backup/kumo/internal/paths"
 )
 
@@ -16,12 +17,12 @@ import (
 // where Kumo must not assume; the report names no password, key, user or
 // file, and is saved to a file as well as printed.
 func runDoctor(ctx context.Context, env Env, args []string) int {
-	c := newCmd(env, "kumo doctor", "Usage: kumo doctor [--out FILE]\n\n"+
+	c := newCmd(env, "kumo doctor", msg.T("Usage: kumo doctor [--out FILE]\n\n"+
 		"Checks what your server actually does (WebDAV class, quota properties, redirects,\n"+
 		"ETags, the REST API, the certificate chain, round-trip time), prints it and saves it\n"+
-		"to a file you can attach to a bug report. It contains no password, key, user or file name.")
-	c.connect("check the built-in demo server")
-	out := c.fs.String("out", "", "where to save the report (default: Kumo's cache folder)")
+		"to a file you can attach to a bug report. It contains no password, key, user or file name."))
+	c.connect(msg.T("check the built-in demo server"))
+	out := c.fs.String("out", "", msg.T("where to save the report (default: Kumo's cache folder)"))
 	if code, ok := c.parse(args); !ok {
 		return code
 	}
@@ -46,9 +47,9 @@ func runDoctor(ctx context.Context, env Env, args []string) int {
 		path = filepath.Join(paths.Cache("doctor"), "kumo-doctor-"+format.Stamp(r.When)+".txt")
 	}
 	if err := account.SaveReport(r, path); err != nil {
-		return c.errorf(1, "the report could not be saved: %v", err)
+		return c.errorf(1, msg.T("the report could not be saved: %v"), err)
 	}
-	fmt.Fprintf(env.Stdout, "\nSaved to %s: attach it to a bug report.\n", path)
+	fmt.Fprintf(env.Stdout, msg.T("\nSaved to %s: attach it to a bug report.\n"), path)
 	return 0
 }
 

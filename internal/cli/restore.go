@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -10,24 +11,25 @@ import (
 	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/backup/restore"
 	"github.com/kumo-backup/kumo/internal/human"
+	"github.com/kumo-backup/kumo/internal/msg"
 	"github.com/kumo-backup/kumo/internal/session"
 )
 
 func runRestore(ctx context.Context, env Env, args []string) int {
-	c := newCmd(env, "kumo restore", `Usage: kumo restore --snapshots [FOLDER]          what can be restored
+	c := newCmd(env, "kumo restore", msg.T(`Usage: kumo restore --snapshots [FOLDER]          what can be restored
        kumo restore --ls [--at TIME] FOLDER [PATH]     a folder as it was
        kumo restore --to DIR [--at TIME] [--conflict skip|overwrite|keep-both] FOLDER [PATH...]
 
 FOLDER is a backed-up folder's name (see --snapshots); --device picks another
-computer of the same account. PATHs select files or folders inside it.`)
+computer of the same account. PATHs select files or folders inside it.`))
 	fs := c.fs
-	c.connect("restore from the built-in demo server (what `kumo backup --demo` backed up)")
-	snapshots := fs.Bool("snapshots", false, "list the backed-up folders, or with FOLDER the moments it can be restored to")
-	ls := fs.Bool("ls", false, "list FOLDER (or PATH inside it) as it was at --at, without restoring")
-	at := fs.String("at", "latest", `moment to restore: "latest", a date (the end of that day), "2026-03-02 09:30" (local time) or RFC 3339`)
-	to := fs.String("to", "", "folder to restore into (created if missing)")
-	conflict := fs.String("conflict", "skip", "when a different file is already there: skip, overwrite or keep-both")
-	workers := fs.Int("workers", 4, "parallel downloads")
+	c.connect(msg.T("restore from the built-in demo server (what `kumo backup --demo` backed up)"))
+	snapshots := fs.Bool("snapshots", false, msg.T("list the backed-up folders, or with FOLDER the moments it can be restored to"))
+	ls := fs.Bool("ls", false, msg.T("list FOLDER (or PATH inside it) as it was at --at, without restoring"))
+	at := fs.String("at", "latest", msg.T(`moment to restore: "latest", a date (the end of that day), "2026-03-02 09:30" (local time) or RFC 3339`))
+	to := fs.String("to", "", msg.T("folder to restore into (created if missing)"))
+	conflict := fs.String("conflict", "skip", msg.T("when a different file is already there: skip, overwrite or keep-both"))
+	workers := fs.Int("workers", 4, msg.T("parallel downloads"))
 	if code, ok := c.parse(args); !ok {
 		return code
 	}
@@ -41,7 +43,7 @@ computer of the same account. PATHs select files or folders inside it.`)
 	}
 	if !*snapshots && (fs.NArg() == 0 || (!*ls && *to == "")) {
 		if fs.NArg() > 0 {
-			return c.errorf(2, "give --to DIR, the folder to restore into (the original folder works too; --conflict decides about files already there)")
+			return c.errorf(2, "%s", msg.T("give --to DIR, the folder to restore into (the original folder works too; --conflict decides about files already there)"))
 		}
 		return c.usageError()
 	}
@@ -79,7 +81,7 @@ computer of the same account. PATHs select files or folders inside it.`)
 		return 0
 	}
 	n, size := restore.Total(v.Select(fs.Args()[1:]))
-	fmt.Fprintf(env.Stdout, "Restoring %d files (%s) of %s/%s as of %s into %s\n", n, human.Bytes(size),
+	fmt.Fprintf(env.Stdout, msg.T("Restoring %d files (%s) of %s/%s as of %s into %s\n"), n, human.Bytes(size),
 		device, v.Folder, v.Snapshot.Time.Local().Format("2006-01-02 15:04:05"), *to)
 	sum, err := v.Restore(ctx, restore.Options{To: *to, Paths: fs.Args()[1:], Conflict: policy, Workers: *workers, Logger: s.Logger()})
 	if sum != nil {
@@ -106,7 +108,7 @@ func listFolders(ctx context.Context, w io.Writer, s *session.Session) error {
 		}
 		mark := ""
 		if d == s.Account.Device {
-			mark = " (this computer)"
+			mark = msg.T(" (this computer)")
 		}
 		fmt.Fprintf(w, "%s%s\n", d, mark)
 		for _, f := range folders {
@@ -114,18 +116,18 @@ func listFolders(ctx context.Context, w io.Writer, s *session.Session) error {
 			if err != nil || len(snaps) == 0 {
 				continue
 			}
-			fmt.Fprintf(w, "  %-30s %d backups, newest %s\n", f, len(snaps), snaps[len(snaps)-1].Time.Local().Format("2006-01-02 15:04"))
+			fmt.Fprintf(w, msg.T("  %-30s %d backups, newest %s\n"), f, len(snaps), snaps[len(snaps)-1].Time.Local().Format("2006-01-02 15:04"))
 		}
 	}
 	return nil
 }
 
 func listView(w io.Writer, v *restore.View, dir string) {
-	fmt.Fprintf(w, "%s/%s as of %s\n", v.Device, strings.TrimSuffix(v.Folder+"/"+dir, "/"), v.Snapshot.Time.Local().Format("2006-01-02 15:04:05"))
+	fmt.Fprintf(w, msg.T("%s/%s as of %s\n"), v.Device, strings.TrimSuffix(v.Folder+"/"+dir, "/"), v.Snapshot.Time.Local().Format("2006-01-02 15:04:05"))
 	for _, n := range v.Children(dir) {
 		switch {
 		case n.IsDir:
-			fmt.Fprintf(w, "  %-40s %10s  %d files\n", n.Name+"/", human.Bytes(n.Size), n.Files)
+			fmt.Fprintf(w, msg.T("  %-40s %10s  %d files\n"), n.Name+"/", human.Bytes(n.Size), n.Files)
 		case n.File.Link != "":
 			fmt.Fprintf(w, "  %-40s %10s  -> %s\n", n.Name, "link", n.File.Link)
 		default:
@@ -133,26 +135,26 @@ func listView(w io.Writer, v *restore.View, dir string) {
 		}
 	}
 	for _, r := range v.Refused {
-		fmt.Fprintf(w, "  refused %q: %s\n", r.Path, r.Reason)
+		fmt.Fprintf(w, msg.T("  refused %q: %s\n"), r.Path, r.Reason)
 	}
 }
 
 func printRestoreSummary(w io.Writer, s *restore.Summary) {
-	fmt.Fprintf(w, "Restored %d files (%s) into %s in %.1fs; %d already there\n", s.Restored, human.Bytes(s.Bytes), s.To, s.Duration.Seconds(), s.Unchanged)
+	fmt.Fprintf(w, msg.T("Restored %d files (%s) into %s in %.1fs; %d already there\n"), s.Restored, human.Bytes(s.Bytes), s.To, s.Duration.Seconds(), s.Unchanged)
 	for _, n := range s.Renamed {
-		fmt.Fprintf(w, "  kept both %s: %s\n", n.Path, n.Reason)
+		fmt.Fprintf(w, msg.T("  kept both %s: %s\n"), n.Path, n.Reason)
 	}
 	for _, n := range s.Skipped {
-		fmt.Fprintf(w, "  skipped %s: %s\n", n.Path, n.Reason)
+		fmt.Fprintf(w, msg.T("  skipped %s: %s\n"), n.Path, n.Reason)
 	}
 	for _, n := range s.Failed {
-		fmt.Fprintf(w, "  FAILED  %s: %s\n", n.Path, n.Reason)
+		fmt.Fprintf(w, msg.T("  FAILED  %s: %s\n"), n.Path, n.Reason)
 	}
 	for _, n := range s.Refused {
-		fmt.Fprintf(w, "  REFUSED %q: %s\n", n.Path, n.Reason)
+		fmt.Fprintf(w, msg.T("  REFUSED %q: %s\n"), n.Path, n.Reason)
 	}
 	if n := len(s.Failed); n > 0 {
-		fmt.Fprintf(w, "%d files were not restored; fix the reasons above and run the restore again (files already restored are kept).\n", n)
+		fmt.Fprintf(w, msg.T("%d files were not restored; fix the reasons above and run the restore again (files already restored are kept).\n"), n)
 	}
 }
 
@@ -176,19 +178,19 @@ func parseMoment(s string, now time.Time) (time.Time, error) {
 	if t, err := time.Parse("20060102T150405.000Z", s); err == nil {
 		return t, nil
 	}
-	return time.Time{}, fmt.Errorf(`cannot read the moment %q: use "latest", 2026-03-02, "2026-03-02 09:30" or 2026-03-02T09:30:00+09:00`, s)
+	return time.Time{}, errors.New(msg.T(`cannot read the moment %q: use "latest", 2026-03-02, "2026-03-02 09:30" or 2026-03-02T09:30:00+09:00`, s))
 }
 
 func runVerify(ctx context.Context, env Env, args []string) int {
-	c := newCmd(env, "kumo verify", "Usage: kumo verify [--at TIME] [--sample N | --all] FOLDER [PATH...]\n\n"+
+	c := newCmd(env, "kumo verify", msg.T("Usage: kumo verify [--at TIME] [--sample N | --all] FOLDER [PATH...]\n\n"+
 		"Checks that the server holds every file of the backup: the size of each from\n"+
-		"folder listings, and the SHA-256 of the files it downloads.")
+		"folder listings, and the SHA-256 of the files it downloads."))
 	fs := c.fs
-	c.connect("verify the built-in demo server's backups")
-	at := fs.String("at", "latest", "moment whose backup to check")
-	sample := fs.Int("sample", 20, "download this many files, chosen at random, and check their SHA-256")
-	all := fs.Bool("all", false, "download every file and check its SHA-256")
-	workers := fs.Int("workers", 4, "parallel checks")
+	c.connect(msg.T("verify the built-in demo server's backups"))
+	at := fs.String("at", "latest", msg.T("moment whose backup to check"))
+	sample := fs.Int("sample", 20, msg.T("download this many files, chosen at random, and check their SHA-256"))
+	all := fs.Bool("all", false, msg.T("download every file and check its SHA-256"))
+	workers := fs.Int("workers", 4, msg.T("parallel checks"))
 	if code, ok := c.parse(args); !ok {
 		return code
 	}
@@ -212,16 +214,16 @@ func runVerify(ctx context.Context, env Env, args []string) int {
 	if err != nil {
 		return c.fail(s, err)
 	}
-	fmt.Fprintf(env.Stdout, "Checked %d files (%s) of %s/%s as of %s: %d with the right size, %d downloaded with the right SHA-256, in %.1fs\n",
+	fmt.Fprintf(env.Stdout, msg.T("Checked %d files (%s) of %s/%s as of %s: %d with the right size, %d downloaded with the right SHA-256, in %.1fs\n"),
 		rep.Files, human.Bytes(rep.Bytes), v.Device, v.Folder, v.Snapshot.Time.Local().Format("2006-01-02 15:04:05"),
 		rep.SizesOK, rep.Hashed, rep.Duration.Seconds())
 	for _, p := range append(rep.Problems, v.Refused...) {
-		fmt.Fprintf(env.Stdout, "  PROBLEM %s: %s\n", p.Path, p.Reason)
+		fmt.Fprintf(env.Stdout, msg.T("  PROBLEM %s: %s\n"), p.Path, p.Reason)
 	}
 	if len(rep.Problems) > 0 || len(v.Refused) > 0 {
-		fmt.Fprintf(env.Stdout, "%d problems: the files above could not be restored as they were at that moment.\n", len(rep.Problems)+len(v.Refused))
+		fmt.Fprintf(env.Stdout, msg.T("%d problems: the files above could not be restored as they were at that moment.\n"), len(rep.Problems)+len(v.Refused))
 		return 1
 	}
-	fmt.Fprintln(env.Stdout, "Everything is there.")
+	fmt.Fprintln(env.Stdout, msg.T("Everything is there."))
 	return 0
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // users are the packages whose sentences go through T.
-var users = []string{"../service", "../human"}
+var users = []string{"../service", "../human", "../cli"}
 
 // keysUsed are the texts passed to msg.T: literals, or literals joined by +.
 func keysUsed(t *testing.T) map[string]bool {
@@ -92,7 +92,8 @@ func TestJapaneseCoversEverySentence(t *testing.T) {
 	}
 }
 
-// verbs lists a format's verbs in argument order, indexes resolved.
+// verbs lists a format's verbs in argument order, indexes resolved; %q
+// counts as %s (a translation may quote in its own way: 「%s」).
 func verbs(format string) string {
 	var out []string
 	next := 1
@@ -105,17 +106,27 @@ func verbs(format string) string {
 			continue
 		}
 		arg := next
-		if i < len(format) && format[i] == '[' {
-			end := strings.IndexByte(format[i:], ']')
-			arg, _ = strconv.Atoi(format[i+1 : i+end])
-			i += end + 1
+		index := func() {
+			if i < len(format) && format[i] == '[' {
+				if end := strings.IndexByte(format[i:], ']'); end > 0 {
+					arg, _ = strconv.Atoi(format[i+1 : i+end])
+					i += end + 1
+				}
+			}
 		}
+		index()
 		for i < len(format) && strings.IndexByte("0123456789.+-# ", format[i]) >= 0 {
 			i++
 		}
-		if i < len(format) {
-			out = append(out, strconv.Itoa(arg)+string(format[i]))
+		index()
+		if i >= len(format) || !(format[i] >= 'a' && format[i] <= 'z' || format[i] >= 'A' && format[i] <= 'Z') {
+			continue // a lone % in plain text ("20%)"), not a verb
 		}
+		verb := format[i]
+		if verb == 'q' {
+			verb = 's'
+		}
+		out = append(out, strconv.Itoa(arg)+string(verb))
 		next = arg + 1
 	}
 	sortStrings(out)
