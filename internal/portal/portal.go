@@ -1,27 +1,21 @@
-// Package portal asks the desktop for a folder through the XDG desktop
-// portal's FileChooser (org.freedesktop.portal.FileChooser.OpenFile on the
-// session bus): the desktop's own dialog, with its input method, its
-// bookmarks and its sandbox rules, instead of a dialog drawn by the app.
+//go:build !windows && !darwin
+
+// Package portal asks the system for a folder with its own chooser: on
+// Linux the XDG desktop portal's FileChooser (OpenFile on the session bus),
+// on Windows the shell's folder dialog, on macOS Finder's "choose folder",
+// each with the system's input method and bookmarks instead of a dialog
+// drawn by the app.
 package portal
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 
 	"github.com/godbus/dbus/v5"
-)
-
-var (
-	// ErrUnavailable means there is no portal file chooser on this desktop:
-	// the caller shows a dialog of its own.
-	ErrUnavailable = errors.New("the desktop has no file chooser portal")
-	// ErrCancelled means the person closed the dialog without choosing.
-	ErrCancelled = errors.New("no folder was chosen")
 )
 
 const (
