@@ -80,7 +80,7 @@ func newDemoAppWith(t *testing.T, opts service.Options) *App {
 	t.Helper()
 	opts.DemoDir = t.TempDir()
 	k := newTestApp(t, opts)
-	onUIWait(func() { k.onboard.choice.SetSelected(choiceDemo) })
+	onUIWait(func() { k.onboard.choice.SetSelected(tr(choiceDemo)) })
 	tap(k.onboard.signIn)
 	eventually(t, "the demo to start", 20*time.Second, func() bool {
 		var c fyne.CanvasObject
