@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/kumo-backup/kumo/account"
@@ -46,12 +48,51 @@ func (c *cmd) apiServers() []string {
 
 func newCmd(env Env, name, usage string) *cmd {
 	c := &cmd{name: name, env: env, fs: flag.NewFlagSet(name, flag.ContinueOnError), usage: usage}
-	c.fs.SetOutput(env.Stderr)
+	c.fs.SetOutput(io.Discard) // parse says what went wrong, in the language in use
 	c.fs.Usage = func() {
 		fmt.Fprintln(env.Stderr, c.usage+"\n\n"+msg.T("Flags:"))
-		c.fs.PrintDefaults()
+		printFlags(env.Stderr, c.fs)
 	}
 	return c
+}
+
+// printFlags lists the flags as flag.PrintDefaults does, with "(default …)"
+// in the language in use.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		kind, usage := flag.UnquoteUsage(f)
+		line := "  -" + f.Name
+		if kind != "" {
+			line += " " + kind
+		}
+		line += "\n    \t" + strings.ReplaceAll(usage, "\n", "\n    \t")
+		if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "false" {
+			line += msg.T(" (default %s)", f.DefValue)
+		}
+		fmt.Fprintln(w, line)
+	})
+}
+
+// flagProblem is what flag.Parse refused, in the language in use.
+var flagProblems = []struct {
+	re   *regexp.Regexp
+	word func([]string) string
+}{
+	{regexp.MustCompile(`^flag provided but not defined: (.*)$`), func(m []string) string { return msg.T("flag provided but not defined: %s", m[1]) }},
+	{regexp.MustCompile(`^flag needs an argument: (.*)$`), func(m []string) string { return msg.T("flag needs an argument: %s", m[1]) }},
+	{regexp.MustCompile(`^invalid (?:boolean )?value (".*") for flag (\S+): (.*)$`), func(m []string) string {
+		return msg.T("invalid value %s for flag %s: %s", m[1], m[2], m[3])
+	}},
+	{regexp.MustCompile(`^bad flag syntax: (.*)$`), func(m []string) string { return msg.T("bad flag syntax: %s", m[1]) }},
+}
+
+func flagProblem(err error) string {
+	for _, p := range flagProblems {
+		if m := p.re.FindStringSubmatch(err.Error()); m != nil {
+			return p.word(m)
+		}
+	}
+	return err.Error()
 }
 
 // connect adds the flags that say which server and account the command
@@ -78,10 +119,17 @@ func (c *cmd) tuning(workersHelp string) {
 
 // parse reads the flags; ok false means return code (0 after --help).
 func (c *cmd) parse(args []string) (code int, ok bool) {
-	if err := c.fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0, false
-		}
+	usage := c.fs.Usage
+	c.fs.Usage = func() {} // shown below, after the reason
+	err := c.fs.Parse(args)
+	c.fs.Usage = usage
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		usage()
+		return 0, false
+	case err != nil:
+		fmt.Fprintln(c.env.Stderr, flagProblem(err))
+		usage()
 		return 2, false
 	}
 	return 0, true

@@ -91,5 +91,12 @@ func TestCLISpeaksTheLocalesLanguage(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "デモ:") || !strings.Contains(out, "1 個のファイル") {
 		t.Errorf("backup --demo in Japanese: exit %d\n%s%s", code, out, errOut)
 	}
-	run(t, nil, "version") // back to English for the tests after
+	code, _, errOut = run(t, map[string]string{"LANG": "ja_JP.UTF-8"}, "backup", "--no-such-flag")
+	if code != 2 || !strings.HasPrefix(errOut, "定義されていないフラグです: -no-such-flag\n使い方:") {
+		t.Errorf("an unknown flag in Japanese: exit %d\n%s", code, errOut)
+	}
+	code, _, errOut = run(t, nil, "backup", "--no-such-flag")
+	if code != 2 || !strings.HasPrefix(errOut, "flag provided but not defined: -no-such-flag\nUsage:") {
+		t.Errorf("an unknown flag in English: exit %d\n%s", code, errOut)
+	}
 }
