@@ -54,8 +54,9 @@ guide: build ## the user guide's screenshots, from the real binary under Xvfb (d
 ENGINE_PKGS := ./backup/... ./transport/... ./account/... ./watcher/... ./emulator/... ./internal/cli/... \
 	./internal/service/... ./internal/session/... ./internal/problem/... ./internal/autostart/... ./internal/instance/... ./internal/paths/... ./internal/human/... ./internal/certs/... ./internal/conditions/... \
 	./internal/msg/... ./internal/portal/...
-cross: ## compile the engine for windows and darwin
+cross: ## compile the engine, and its tests, for windows and darwin
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build $(ENGINE_PKGS)
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) vet $(ENGINE_PKGS) ./internal/testenv/...
 	GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(ENGINE_PKGS)
 
 # Kumo against rclone on the same Apache, tables printed and saved as JSON

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -136,9 +135,7 @@ func TestSpecialFilesAndLinks(t *testing.T) {
 	os.Symlink("does-not-exist", filepath.Join(src, "broken"))
 	os.Symlink(".", filepath.Join(src, "loop"))
 	os.Symlink("..", filepath.Join(src, "up"))
-	if err := syscall.Mkfifo(filepath.Join(src, "pipe"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testenv.MakeFIFO(t, filepath.Join(src, "pipe"))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	sum, err := backup.RunOnce(ctx, srv.client(t, srv.pass), backup.Options{Root: src, Device: "pc"})

@@ -6,11 +6,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/kumo-backup/kumo/backup"
+	"github.com/kumo-backup/kumo/internal/testenv"
 )
 
 // A file past 4 GiB streams through with memory that does not grow with it,
@@ -30,8 +30,7 @@ func TestLargeFileStreamsInConstantMemory(t *testing.T) {
 	f.Close()
 
 	srv := servers()["emulator"](t)
-	var st syscall.Statfs_t
-	if syscall.Statfs(srv.dataDir, &st) == nil && int64(st.Bavail)*int64(st.Bsize) < size+1<<30 {
+	if free, ok := testenv.FreeBytes(srv.dataDir); ok && free < size+1<<30 {
 		t.Fatalf("the server's disk has less than 5 GiB free for a 4 GiB upload")
 	}
 

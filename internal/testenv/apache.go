@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"text/template"
 	"time"
@@ -221,11 +220,11 @@ func (a *Apache) stop() {
 		return
 	}
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if syscall.Kill(pid, 0) != nil {
+		if !processAlive(pid) {
 			return
 		}
 	}
-	_ = syscall.Kill(pid, syscall.SIGKILL)
+	killProcess(pid)
 }
 
 // AccessLog returns the requests the server has logged so far. Apache

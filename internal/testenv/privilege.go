@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -52,7 +51,7 @@ func AsOrdinaryUser(t *testing.T) (delegated bool) {
 	cmd.Dir = scratch
 	cmd.Env = append(os.Environ(), unprivilegedEnv+"=1", "TMPDIR="+scratch, "HOME="+scratch,
 		"XDG_CACHE_HOME="+scratch, "XDG_CONFIG_HOME="+scratch)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	cmd.SysProcAttr = asNobody()
 	out, err := cmd.CombinedOutput()
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		t.Log("as nobody: " + line)
