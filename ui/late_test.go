@@ -9,26 +9,14 @@ import (
 	"time"
 
 	"github.com/kumo-backup/kumo/internal/service"
+	"github.com/kumo-backup/kumo/internal/testenv"
 )
-
-// lateClock is the service's wall clock, moved by the test.
-type lateClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *lateClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *lateClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // A change waits over a day (Kumo was paused and forgotten): one
 // notification, a warning in the window and the late icon in the tray;
 // after Resume the warning goes, and days of ordinary success send nothing.
 func TestLateBackupNotifiesOnce(t *testing.T) {
-	clock := &lateClock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.Local)}
+	clock := testenv.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.Local))
 	k := newDemoAppWith(t, service.Options{Now: clock.Now, PauseCheck: 10 * time.Millisecond})
 	var mu sync.Mutex
 	var late []string

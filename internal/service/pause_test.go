@@ -14,26 +14,13 @@ import (
 	"github.com/kumo-backup/kumo/internal/testenv"
 )
 
-// fakeClock is the service's wall clock, moved by the test.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // "Pause for 1 hour" holds every upload while files change, is still in
 // force after Kumo restarts (with the time it ends in the status), and ends
 // on time by the wall clock: then everything changed meanwhile is sent.
 // "Until I resume" survives a restart too, and only Resume ends it.
 func TestPauseForAnHourSurvivesRestartAndEndsOnTime(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	clock := &fakeClock{now: time.Date(2026, 3, 2, 9, 30, 0, 0, time.Local)}
+	clock := testenv.NewClock(time.Date(2026, 3, 2, 9, 30, 0, 0, time.Local))
 	cfgPath, demo := filepath.Join(t.TempDir(), "config.json"), t.TempDir()
 	var mu sync.Mutex
 	var last service.Status

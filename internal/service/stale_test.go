@@ -81,7 +81,7 @@ func (w *lateWatch) get() (service.Status, int) {
 func TestLateBackupWarnsOnceAndClearsOnSuccess(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "disabled:") // no keyring: a restart has no password
-	clock := &fakeClock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.Local)}
+	clock := testenv.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.Local))
 	e := testenv.StartEmulator(t)
 	var net network
 	cfgPath := filepath.Join(t.TempDir(), "config.json")
@@ -198,7 +198,7 @@ func TestOtherComputersLastBackupFromTheServer(t *testing.T) {
 	week := time.Date(2026, 3, 2, 9, 0, 0, 0, time.Local)
 	backUp := func(device string, at time.Time) *service.Service {
 		t.Setenv("XDG_CACHE_HOME", t.TempDir()) // each computer its own index
-		clock := &fakeClock{now: at}
+		clock := testenv.NewClock(at)
 		svc, err := service.New(service.Options{ConfigPath: filepath.Join(t.TempDir(), "config.json"), RootCAs: e.Pool(), NoKeyring: true, Now: clock.Now})
 		if err != nil {
 			t.Fatal(err)

@@ -50,7 +50,7 @@ func (p *power) set(st conditions.State) {
 // never overwrites its good copy on the server.
 func TestVerificationFindsDamageOnTheServerAndBitRotHere(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	clock := &fakeClock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.Local)}
+	clock := testenv.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.Local))
 	e := testenv.StartEmulator(t)
 	src := &power{state: conditions.State{OnBattery: true, Battery: 80, Seen: "UPower: on battery, 80%"}}
 	svc, err := service.New(service.Options{ConfigPath: filepath.Join(t.TempDir(), "config.json"), RootCAs: e.Pool(), NoKeyring: true,
