@@ -77,11 +77,7 @@ func Run(ctx context.Context, env Env, args []string) int {
 // language, as LANG (or LANGUAGE, LC_ALL, LC_MESSAGES) asks.
 func useLanguage(code string) {
 	msg.Use(code)
-	if code == "ja" {
-		problem.Use(&problem.Japanese)
-	} else {
-		problem.Use(nil)
-	}
+	problem.Use(problem.ForLanguage(code))
 }
 
 func usage(w io.Writer) {

@@ -137,6 +137,14 @@ func Use(t *Table) {
 	current.Store(t)
 }
 
+// ForLanguage is the table of code's language ("ja"), English otherwise.
+func ForLanguage(code string) *Table {
+	if code == "ja" {
+		return &Japanese
+	}
+	return &English
+}
+
 // As finds the problem in err's chain, if any.
 func As(err error) (*Error, bool) {
 	var p *Error

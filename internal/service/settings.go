@@ -47,9 +47,5 @@ func (s *Service) SetTrayHintShown() {
 // in words) speak code's language ("ja"; anything else is English).
 func UseLanguage(code string) {
 	msg.Use(code)
-	if code == "ja" {
-		problem.Use(&problem.Japanese)
-	} else {
-		problem.Use(nil)
-	}
+	problem.Use(problem.ForLanguage(code))
 }
