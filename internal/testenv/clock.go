@@ -5,26 +5,21 @@ import (
 	"time"
 )
 
-// Clock is a wall clock a test moves by hand (Options.Now of the service
-// and the engines): days pass in milliseconds.
+// Clock is a settable clock for an engine's Options.Now: tests inject the
+// moments at which backups happen.
 type Clock struct {
-	mu  sync.Mutex
-	now time.Time
+	mu sync.Mutex
+	t  time.Time
 }
 
 // NewClock starts a clock at t.
-func NewClock(t time.Time) *Clock { return &Clock{now: t} }
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
 
 // Now is the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
+func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 
-// Advance moves the clock on by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
+// Set moves the clock to t.
+func (c *Clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+
+// Advance moves the clock on by d: days pass in milliseconds.
+func (c *Clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
