@@ -201,9 +201,18 @@ func Files(root string, match func(name string) bool) []string {
 // server to show something, and fails the test past limit.
 func Eventually(t testing.TB, what string, limit time.Duration, cond func() bool) {
 	t.Helper()
+	if !Within(limit, cond) {
+		t.Fatalf("gave up waiting for %s", what)
+	}
+}
+
+// Within waits up to limit for cond and reports whether it came true (a
+// test that says more than Eventually when it does not).
+func Within(limit time.Duration, cond func() bool) bool {
 	for deadline := time.Now().Add(limit); !cond(); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
+			return false
 		}
 	}
+	return true
 }
