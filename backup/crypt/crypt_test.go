@@ -50,7 +50,8 @@ func TestRoundTripAndSizes(t *testing.T) {
 		if err != nil || !bytes.Equal(got, plain) {
 			t.Errorf("%d bytes did not read back (%v)", n, err)
 		}
-		if n > 0 && bytes.Contains(enc, plain[:min(n, 64)]) {
+		// 32 random bytes turn up in the ciphertext by chance with odds of about 2^-256 (one byte would often).
+		if n >= 32 && bytes.Contains(enc, plain[:32]) {
 			t.Errorf("%d bytes: the plain content shows in the encrypted bytes", n)
 		}
 		if again := sealed(t, k, plain); bytes.Equal(again, enc) {
