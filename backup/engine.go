@@ -71,20 +71,23 @@ func (e FileError) Error() string { return e.Path + ": " + e.Err.Error() }
 
 // Summary is the outcome of a pass.
 type Summary struct {
-	Remote    string // the folder on the server, relative to the area root
-	Files     int64  // files uploaded
-	Folders   int64  // folders created
-	Bytes     int64  // bytes uploaded
-	Moved     int64  // renames done with a server-side MOVE
-	Versioned int64  // earlier contents kept as versions
-	Unchanged int64  // files already on the server
-	Moment    string // the moment recorded on the server, if anything changed
-	Record    string // the file that records it: a journal, or the folder's first checkpoint
-	Pruned    int    // versions and catalogs removed by retention
-	Duration  time.Duration
-	Held      int64       // files left for later: larger than a metered connection's allowance
-	Skipped   []FileError // left out on purpose (special files)
-	Failed    []FileError // could not be backed up this time
+	Remote  string // the folder on the server, relative to the area root
+	Files   int64  // files uploaded
+	Folders int64  // folders created
+	// FoldersRemoved are folders gone from the disk taken out of the
+	// server's current tree (their files are in the versions).
+	FoldersRemoved int
+	Bytes          int64  // bytes uploaded
+	Moved          int64  // renames done with a server-side MOVE
+	Versioned      int64  // earlier contents kept as versions
+	Unchanged      int64  // files already on the server
+	Moment         string // the moment recorded on the server, if anything changed
+	Record         string // the file that records it: a journal, or the folder's first checkpoint
+	Pruned         int    // versions and catalogs removed by retention
+	Duration       time.Duration
+	Held           int64       // files left for later: larger than a metered connection's allowance
+	Skipped        []FileError // left out on purpose (special files)
+	Failed         []FileError // could not be backed up this time
 }
 
 // errHeld marks a file left for later because a hold covers it.
@@ -365,6 +368,11 @@ func (e *Engine) pass(ctx context.Context, sc scope) (*Summary, error) {
 				return sum, f
 			}
 			return sum, fmt.Errorf("recording the backup's moment on the server: %w", err)
+		}
+	}
+	if sc.all {
+		if sum.FoldersRemoved, err = e.removeGoneFolders(ctx, p); err != nil {
+			e.log.Warn("removing folders gone from the disk", "err", err) // the next full pass tries again
 		}
 	}
 	if sum.Pruned, err = e.prune(ctx); err != nil {

@@ -348,3 +348,21 @@ func (ix *Index) markDamaged(folder, rel string, seen Entry) (bool, error) {
 	})
 	return marked, err
 }
+
+// dirsUnder lists the remote folders known to exist under prefix.
+func (ix *Index) dirsUnder(prefix string) []string {
+	var out []string
+	_ = ix.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketDirs).Cursor()
+		for k, _ := c.Seek([]byte(prefix)); k != nil && bytes.HasPrefix(k, []byte(prefix)); k, _ = c.Next() {
+			out = append(out, string(k))
+		}
+		return nil
+	})
+	return out
+}
+
+// forgetDir drops a remote folder that no longer exists.
+func (ix *Index) forgetDir(dir string) error {
+	return ix.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketDirs).Delete([]byte(dir)) })
+}

@@ -29,6 +29,10 @@ type plan struct {
 	failed    []FileError
 	bytes     int64 // to upload
 	unchanged int64 // files the server already has
+	// Full scans: every folder on the disk, and those kept as they are
+	// (left out, unreadable), to find the folders gone from the disk.
+	localDirs map[string]bool
+	keptDirs  []string
 }
 
 type upload struct {
@@ -103,7 +107,7 @@ func (s *scanner) lookup(rel string) (Entry, bool) {
 // file contents only to hash files whose metadata changed but size did not,
 // or that may be renamed copies of missing ones.
 func (e *Engine) scan(ctx context.Context, sc scope) (*plan, error) {
-	s := &scanner{e: e, all: sc.all, first: e.ix.Empty(e.folder), p: &plan{meta: map[string]Entry{}, deletes: map[string]Entry{}},
+	s := &scanner{e: e, all: sc.all, first: e.ix.Empty(e.folder), p: &plan{meta: map[string]Entry{}, deletes: map[string]Entry{}, localDirs: map[string]bool{}},
 		index: map[string]Entry{}, seen: seenSet{}, dirs: map[string]bool{}}
 	load := func(rel string, en Entry) { s.index[rel] = en }
 	walk := []string{"."}
@@ -179,6 +183,9 @@ func (s *scanner) visit(ctx context.Context, abs string, d fs.DirEntry, err erro
 	old, known := s.lookup(rel)
 	switch t := d.Type(); {
 	case t.IsDir():
+		if s.all {
+			p.localDirs[rel] = true
+		}
 		if !s.dirs[rel] && !e.ix.HasDir(e.folderAt.Current(rel)) {
 			s.dirs[rel] = true
 			p.dirs = append(p.dirs, rel)
@@ -256,6 +263,7 @@ func (s *scanner) findMovedIn(missing map[string]Entry) {
 
 // keepUnder marks every indexed path under dir as seen: not to be deleted.
 func (s *scanner) keepUnder(dir string) {
+	s.p.keptDirs = append(s.p.keptDirs, dir)
 	if s.all {
 		_ = s.e.ix.forEachPrefix(s.e.folder, dir+"/", func(rel string, _ Entry) { s.seen.add(rel) })
 		return
