@@ -1,7 +1,6 @@
 package backup
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -216,33 +215,16 @@ func (r *run) move(ctx context.Context, m move) error {
 // sameOnServer returns the SHA-256 of the local file when the server's copy
 // at remote has exactly its bytes, or nil.
 func (r *run) sameOnServer(ctx context.Context, remote, local string, size int64) []byte {
-	mine, err := fileHash(local)
+	mine, err := HashFile(local)
 	if err != nil {
 		return nil
 	}
-	rc, err := r.remote.Get(ctx, remote)
-	if err != nil {
+	theirs, n, err := r.hashRemote(ctx, remote, size, nil)
+	if err != nil || n != size || theirs != mine {
 		return nil
 	}
-	defer rc.Close()
-	h := sha256.New()
-	if n, err := io.Copy(h, io.LimitReader(rc, size+1)); err != nil || n != size || !bytes.Equal(h.Sum(nil), mine) {
-		return nil
-	}
-	return mine
-}
-
-func fileHash(p string) ([]byte, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return nil, err
-	}
-	return h.Sum(nil), nil
+	sum, _ := hex.DecodeString(mine)
+	return sum
 }
 
 // moveLanded reports whether a MOVE whose answer never came did happen:

@@ -2,12 +2,9 @@ package backup
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -342,17 +339,6 @@ func (e *Engine) renamedFrom(rel string, cur Entry, missing map[string]Entry) (s
 }
 
 // HashFile returns the hex SHA-256 of a file's content.
-func HashFile(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
+func HashFile(path string) (string, error) { return hashLocal(context.Background(), path, nil) }
 
 var errVanished = errors.New("the file vanished before it could be backed up")

@@ -178,7 +178,7 @@ func verifyTarget(st VerifyState, now time.Time, period time.Duration) (files, b
 // index recorded; when the local file's size and time are the recorded
 // ones it compares its bytes too. A file that changed meanwhile is neither.
 func (e *Engine) verifyFile(ctx context.Context, rel string, en Entry, limiter *rate.Limiter) (damaged, rotted, err error) {
-	got, size, err := e.hashRemote(ctx, e.folderAt.Current(rel), limiter)
+	got, size, err := e.hashRemote(ctx, e.folderAt.Current(rel), en.Size, limiter)
 	if err != nil && !isNotFound(err) {
 		return nil, nil, err
 	}
@@ -208,20 +208,24 @@ func (e *Engine) verifyFile(ctx context.Context, rel string, en Entry, limiter *
 	return nil, problem.New(problem.LocalBitRot, nil, nil), nil
 }
 
-func (e *Engine) hashRemote(ctx context.Context, remote string, limiter *rate.Limiter) (string, int64, error) {
+// hashRemote is the hex SHA-256 and size of the server's copy, reading at
+// most one byte more than size (a copy longer than that is not it anyway).
+func (e *Engine) hashRemote(ctx context.Context, remote string, size int64, limiter *rate.Limiter) (string, int64, error) {
 	body, err := e.remote.Get(ctx, remote)
 	if err != nil {
 		return "", 0, err
 	}
 	defer body.Close()
 	h := sha256.New()
-	n, err := io.Copy(h, &paced{ctx: ctx, r: body, limiter: limiter})
+	n, err := io.Copy(h, &paced{ctx: ctx, r: io.LimitReader(body, size+1), limiter: limiter})
 	if err != nil {
 		return "", 0, fmt.Errorf("reading %s back: %w", remote, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
+// hashLocal is the hex SHA-256 of a file's content, read no faster than
+// limiter allows (nil: at once).
 func hashLocal(ctx context.Context, path string, limiter *rate.Limiter) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
