@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
-	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -85,7 +83,7 @@ func runDaemon(ctx context.Context, env Env, args []string) int {
 	defer stop()
 	var refused atomic.Bool
 	var mu sync.Mutex // one summary at a time on the terminal
-	shared := &lastBackups{client: s.Client, device: s.Account.Device, log: s.Logger()}
+	shared := &lastBackups{s: s}
 	var runner *session.Runner
 	runner = s.Runner(func(f account.Folder) session.Hooks {
 		return session.Hooks{
@@ -211,18 +209,13 @@ func (r *holdReport) report(held map[string]session.HoldReason, st conditions.St
 	r.last = line
 }
 
-// lastBackups tells the account's other computers (through the device
-// folder's .kumo-last-backup.json) when each folder was last fully backed
-// up: on a folder's first complete pass, then at most every 6 hours.
+// lastBackups remembers when each folder last completed a pass and tells
+// the account's other computers (session.ShareLastBackups): at once on a
+// folder's first complete pass, then at most every 6 hours.
 type lastBackups struct {
-	client *transport.Client
-	device string
-	log    *slog.Logger
-
+	s       *session.Session
 	mu      sync.Mutex
 	folders map[string]time.Time
-	sentAt  time.Time
-	sending bool
 }
 
 func (l *lastBackups) note(ctx context.Context, folder string, now time.Time) {
@@ -233,21 +226,7 @@ func (l *lastBackups) note(ctx context.Context, folder string, now time.Time) {
 	}
 	_, seen := l.folders[folder]
 	l.folders[folder] = now.UTC()
-	if l.sending || (seen && now.Sub(l.sentAt) < 6*time.Hour) {
-		return
-	}
-	l.sending, l.sentAt = true, now
-	b := account.LastBackup{Device: l.device, Folders: maps.Clone(l.folders)}
-	go func() {
-		ctx, cancel := context.WithTimeout(ctx, time.Minute)
-		defer cancel()
-		if err := account.WriteLastBackup(ctx, l.client, b); err != nil && ctx.Err() == nil {
-			l.log.Info("could not tell the account's other computers when this one last backed up", "err", err)
-		}
-		l.mu.Lock()
-		l.sending = false
-		l.mu.Unlock()
-	}()
+	l.s.ShareLastBackups(ctx, l.folders, now, !seen)
 }
 
 // holdWords names what holds, in the language in use.

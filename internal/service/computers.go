@@ -16,38 +16,24 @@ type Computer = account.Computer
 // again: they matter in days, and each read costs a request per computer.
 const computersEvery = 6 * time.Hour
 
-// shareLastBackupLocked tells the account's other computers, through a
-// small file in this device folder, when each folder was last fully backed
-// up. It sends nothing while uploads hold (a metered connection, a pause).
-func (s *Service) shareLastBackupLocked(now time.Time) {
-	sess := s.sess
-	if sess == nil || s.sharing || s.cfg.Paused != nil {
+// shareLastBackupLocked tells the account's other computers when each
+// folder was last fully backed up (session.ShareLastBackups: at once when
+// news, else six-hourly). It sends nothing while uploads hold (a metered
+// connection, a pause).
+func (s *Service) shareLastBackupLocked(now time.Time, news bool) {
+	if s.sess == nil || s.cfg.Paused != nil {
 		return
 	}
 	if all, some := s.holdLocked(); all != session.NotHeld || some != session.NotHeld {
 		return
 	}
-	b := account.LastBackup{Device: s.deviceLocked(), Folders: map[string]time.Time{}}
+	folders := map[string]time.Time{}
 	for _, f := range s.cfg.Folders {
 		if t, ok := s.cfg.BackedUp[f.Path]; ok {
-			b.Folders[filepath.Base(f.Path)] = t.UTC()
+			folders[filepath.Base(f.Path)] = t.UTC()
 		}
 	}
-	if len(b.Folders) == 0 {
-		return
-	}
-	s.sharing, s.sharedAt = true, now
-	go func() {
-		ctx, cancel := context.WithTimeout(s.life, time.Minute)
-		defer cancel()
-		err := account.WriteLastBackup(ctx, sess.Client, b)
-		if err != nil && ctx.Err() == nil {
-			s.log.Info("could not tell the account's other computers when this one last backed up", "err", err)
-		}
-		s.mu.Lock()
-		s.sharing = false
-		s.mu.Unlock()
-	}()
+	s.sess.ShareLastBackups(s.life, folders, now, news)
 }
 
 // refreshComputersLocked reads, now and then, when the account's other

@@ -86,8 +86,6 @@ type Service struct {
 	// savedBackedUp is when the folders' "last backed up" was last saved.
 	savedBackedUp time.Time
 	began         time.Time // when the service started, by its clock
-	sharing       bool      // this computer's last backups are being sent
-	sharedAt      time.Time // and when they were last sent
 	// computers are the account's other computers, read at computersAt.
 	computers        []Computer
 	computersAt      time.Time
@@ -232,11 +230,11 @@ func (s *Service) stop() {
 	s.sessSnap.Store(nil)
 	s.mu.Lock()
 	runner, sess := s.runner, s.sess
+	s.runner, s.sess = nil, nil // the connection closes: nothing more is sent on it
 	s.refreshBackedUpLocked(s.opts.Now())
 	if s.cfg.BackedUp != nil {
 		_ = s.saveLocked() // as of now, not of the last hourly save
 	}
-	s.runner, s.sess = nil, nil
 	s.folders, s.verified = map[string]*folderState{}, map[string]*verifyState{}
 	s.mu.Unlock()
 	if runner != nil {

@@ -45,7 +45,7 @@ func (r *folderState) upToDate() bool {
 // noteBackedUpLocked records that folder is fully backed up now. That is
 // news the first time and after more than an hour behind: then the settings
 // file is written and the other computers told at once; otherwise at most
-// hourly and six-hourly.
+// hourly (and six-hourly, shareLastBackupLocked).
 func (s *Service) noteBackedUpLocked(folder string, now time.Time) {
 	if s.cfg.BackedUp == nil {
 		s.cfg.BackedUp = map[string]time.Time{}
@@ -59,9 +59,7 @@ func (s *Service) noteBackedUpLocked(folder string, now time.Time) {
 			s.log.Warn("saving when folders were backed up", "err", err)
 		}
 	}
-	if news || now.Sub(s.sharedAt) >= computersEvery {
-		s.shareLastBackupLocked(now)
-	}
+	s.shareLastBackupLocked(now, news)
 }
 
 // refreshBackedUpLocked moves "last fully backed up" to now for every

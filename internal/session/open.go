@@ -57,6 +57,7 @@ type Session struct {
 	indexKey [2]string
 	ixMu     sync.Mutex
 	ix       *backup.Index
+	shared   lastBackupShare
 }
 
 // Open connects as cfg says: the built-in demo server, or the saved account
