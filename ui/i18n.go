@@ -2,7 +2,6 @@ package ui
 
 import (
 	"embed"
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -85,14 +84,4 @@ func resolveLanguage(choice string) string {
 		return "ja"
 	}
 	return "en"
-}
-
-// translationKeys reads a translation file (tests).
-func translationKeys(name string) (map[string]any, error) {
-	raw, err := translationFiles.ReadFile("translations/" + name + ".json")
-	if err != nil {
-		return nil, err
-	}
-	m := map[string]any{}
-	return m, json.Unmarshal(raw, &m)
 }

@@ -331,3 +331,13 @@ func TestEnglishChosenOnAJapaneseSystem(t *testing.T) {
 		t.Errorf("with Japanese chosen the button says %q", got)
 	}
 }
+
+// translationKeys reads a translation file.
+func translationKeys(name string) (map[string]any, error) {
+	raw, err := translationFiles.ReadFile("translations/" + name + ".json")
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]any{}
+	return m, json.Unmarshal(raw, &m)
+}
