@@ -133,9 +133,6 @@ func (s *Service) passDone(r *folderState, sum *backup.Summary, err error) {
 	s.mu.Lock()
 	if complete && s.folders[r.path] == r {
 		s.noteBackedUpLocked(r.path, now)
-		if v := s.verified[r.path]; v != nil {
-			v.damaged = nil // the pass sent them again
-		}
 	}
 	if transport.Classify(err) == transport.ClassAuth && !s.askPassword {
 		s.askPassword = true // asked once, however many folders hear the 401
@@ -297,7 +294,7 @@ func (s *Service) BackUpNow() {
 		r.mu.Unlock()
 	}
 	for _, v := range s.verified {
-		v.rotted = nil // seen: the next round looks again
+		v.damaged, v.rotted = nil, nil // seen: the next round looks again
 	}
 	if s.runner != nil {
 		s.runner.Rescan()

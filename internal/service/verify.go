@@ -12,9 +12,12 @@ import (
 
 // verifyState is what verification last said of one folder.
 type verifyState struct {
-	state   backup.VerifyState
-	damaged []Problem // server copies found damaged, until a pass sends them again
-	rotted  []Problem // local bit rot, until the person chooses Retry (Back up now)
+	state backup.VerifyState
+	// What a round found, until the person chooses Retry (Back up now): a
+	// damaged server copy is sent again at once, but a person should still
+	// hear that the server damaged it, however quickly it was mended.
+	damaged []Problem
+	rotted  []Problem // local bit rot
 }
 
 // watchVerify takes one verification step now and then, until the service
