@@ -2,7 +2,6 @@ package backup
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -79,7 +78,7 @@ func (r *run) upload(ctx context.Context, rel string) error {
 		if body != nil { // a retry: forget what the failed try counted
 			r.track.bytesDone.Add(-body.n)
 		}
-		body = &hashingReader{f: f, h: sha256.New(), ctx: ctx, run: r, limit: before.Size()}
+		body = &hashingReader{f: f, h: r.newHash(), ctx: ctx, run: r, limit: before.Size()}
 		return body, nil
 	}
 	put := r.remote.Put
@@ -215,7 +214,7 @@ func (r *run) move(ctx context.Context, m move) error {
 // sameOnServer returns the SHA-256 of the local file when the server's copy
 // at remote has exactly its bytes, or nil.
 func (r *run) sameOnServer(ctx context.Context, remote, local string, size int64) []byte {
-	mine, err := HashFile(local)
+	mine, err := r.hashLocal(ctx, local, nil)
 	if err != nil {
 		return nil
 	}

@@ -6,8 +6,10 @@ package backup
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -18,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kumo-backup/kumo/backup/crypt"
 	"github.com/kumo-backup/kumo/backup/format"
 	"github.com/kumo-backup/kumo/internal/problem"
 	"github.com/kumo-backup/kumo/transport"
@@ -59,6 +62,10 @@ type Options struct {
 	OnProgress func(Progress)
 	// OnUploaded hears of each file the server confirmed, from the workers.
 	OnUploaded func(rel string)
+	// Key encrypts the folder (docs/encryption.md): contents in rclone's
+	// crypt format, names with its suffix, and keyed content hashes. The
+	// folder's marker must already be on the server (UnlockFolder).
+	Key *crypt.Key
 }
 
 // FileError is one path that was not backed up, and why.
@@ -112,7 +119,9 @@ const unreachableAfter = 3
 
 // Engine backs up one local folder to one remote folder.
 type Engine struct {
-	remote   Remote
+	remote   Remote // the folder's files: through the encryption when there is a key
+	raw      Remote // the server itself: its pacer and quota
+	newHash  func() hash.Hash
 	opts     Options
 	folder   string        // remote folder, also the index's key for this folder
 	folderAt format.Folder // where the folder's files, versions and catalogs are
@@ -136,8 +145,12 @@ func New(remote Remote, opts Options) (*Engine, error) {
 	if opts.Retention == (Retention{}) {
 		opts.Retention = DefaultRetention
 	}
-	e := &Engine{remote: remote, opts: opts, folder: folder, folderAt: format.FolderOf(folder), gate: newGate(),
+	e := &Engine{remote: remote, raw: remote, newHash: sha256.New, opts: opts, folder: folder, folderAt: format.FolderOf(folder), gate: newGate(),
 		filter: opts.Filter, resumed: make(chan struct{}, 1), now: opts.Now, log: opts.Logger}
+	if opts.Key != nil {
+		enc := crypt.NewRemote(remote, opts.Key)
+		e.remote, e.newHash = enc, enc.NewHash
+	}
 	if e.filter == nil {
 		e.filter = watcher.NewFilter()
 	}
@@ -177,7 +190,7 @@ type job struct {
 // and how many workers to keep ready for it.
 func (e *Engine) pacing() (*transport.Pacer, int) {
 	var pacer *transport.Pacer
-	if p, ok := e.remote.(interface{ Pacer() *transport.Pacer }); ok {
+	if p, ok := e.raw.(interface{ Pacer() *transport.Pacer }); ok {
 		pacer = p.Pacer()
 	} else {
 		pacer = transport.NewPacer(max(e.opts.Workers, 4), 0, 0, nil)

@@ -89,7 +89,7 @@ func (e *Engine) storage() QuotaReader {
 	if e.opts.Storage != nil {
 		return e.opts.Storage
 	}
-	if q, ok := e.remote.(QuotaReader); ok {
+	if q, ok := e.raw.(QuotaReader); ok {
 		return q
 	}
 	return noStorage{}

@@ -2,6 +2,7 @@ package backup
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -215,7 +216,7 @@ func (s *scanner) visit(ctx context.Context, abs string, d fs.DirEntry, err erro
 		case old.sameMeta(cur):
 			p.unchanged++
 		case old.Size == cur.Size && old.SHA256 != "":
-			sum, err := HashFile(abs)
+			sum, err := s.e.hashLocal(ctx, abs, nil)
 			if err != nil {
 				p.failed = append(p.failed, FileError{rel, err})
 				return nil
@@ -325,7 +326,7 @@ func (e *Engine) renamedFrom(rel string, cur Entry, missing map[string]Entry) (s
 	if len(sameSize) == 0 || cur.Size == 0 {
 		return "", Entry{}, false
 	}
-	sum, err := HashFile(filepath.Join(e.opts.Root, filepath.FromSlash(rel)))
+	sum, err := e.hashLocal(context.Background(), filepath.Join(e.opts.Root, filepath.FromSlash(rel)), nil)
 	if err != nil {
 		return "", Entry{}, false
 	}
@@ -339,6 +340,8 @@ func (e *Engine) renamedFrom(rel string, cur Entry, missing map[string]Entry) (s
 }
 
 // HashFile returns the hex SHA-256 of a file's content.
-func HashFile(path string) (string, error) { return hashLocal(context.Background(), path, nil) }
+func HashFile(path string) (string, error) {
+	return hashWith(context.Background(), sha256.New(), path, nil)
+}
 
 var errVanished = errors.New("the file vanished before it could be backed up")

@@ -2,10 +2,10 @@ package backup
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -199,7 +199,7 @@ func (e *Engine) verifyFile(ctx context.Context, rel string, en Entry, limiter *
 	if serr != nil || !en.sameMeta(localEntry(before)) {
 		return nil, nil, nil // changed or gone: the watcher and the next pass see to it
 	}
-	sum, herr := hashLocal(ctx, local, limiter)
+	sum, herr := e.hashLocal(ctx, local, limiter)
 	after, aerr := os.Lstat(local)
 	if herr != nil || aerr != nil || !en.sameMeta(localEntry(after)) || sum == en.SHA256 {
 		return nil, nil, nil
@@ -208,7 +208,7 @@ func (e *Engine) verifyFile(ctx context.Context, rel string, en Entry, limiter *
 	return nil, problem.New(problem.LocalBitRot, nil, nil), nil
 }
 
-// hashRemote is the hex SHA-256 and size of the server's copy, reading at
+// hashRemote is the hex content hash (newHash) and size of the server's copy, reading at
 // most one byte more than size (a copy longer than that is not it anyway).
 func (e *Engine) hashRemote(ctx context.Context, remote string, size int64, limiter *rate.Limiter) (string, int64, error) {
 	body, err := e.remote.Get(ctx, remote)
@@ -216,7 +216,7 @@ func (e *Engine) hashRemote(ctx context.Context, remote string, size int64, limi
 		return "", 0, err
 	}
 	defer body.Close()
-	h := sha256.New()
+	h := e.newHash()
 	n, err := io.Copy(h, &paced{ctx: ctx, r: io.LimitReader(body, size+1), limiter: limiter})
 	if err != nil {
 		return "", 0, fmt.Errorf("reading %s back: %w", remote, err)
@@ -224,15 +224,18 @@ func (e *Engine) hashRemote(ctx context.Context, remote string, size int64, limi
 	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
-// hashLocal is the hex SHA-256 of a file's content, read no faster than
-// limiter allows (nil: at once).
-func hashLocal(ctx context.Context, path string, limiter *rate.Limiter) (string, error) {
+// hashLocal is the hex content hash (newHash) of a file, read no faster
+// than limiter allows (nil: at once).
+func (e *Engine) hashLocal(ctx context.Context, path string, limiter *rate.Limiter) (string, error) {
+	return hashWith(ctx, e.newHash(), path, limiter)
+}
+
+func hashWith(ctx context.Context, h hash.Hash, path string, limiter *rate.Limiter) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
-	h := sha256.New()
 	if _, err := io.Copy(h, &paced{ctx: ctx, r: f, limiter: limiter}); err != nil {
 		return "", err
 	}

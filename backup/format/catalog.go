@@ -30,7 +30,7 @@ type CatalogEntry struct {
 	Size   int64  `json:"size"`
 	MTime  int64  `json:"mtime"` // nanoseconds since the epoch
 	Mode   uint32 `json:"mode"`
-	SHA256 string `json:"sha256,omitempty"`
+	SHA256 string `json:"sha256,omitempty"` // in an encrypted folder, the keyed hash (crypt.Key.Hash)
 	Since  string `json:"since,omitempty"`
 	Link   string `json:"link,omitempty"`
 }

@@ -8,6 +8,9 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strings"
+
+	"github.com/kumo-backup/kumo/backup/crypt"
 )
 
 // Store reads what is on the server.
@@ -45,6 +48,10 @@ func OpenHistory(ctx context.Context, store Store, f Folder) (*History, error) {
 		}
 		p, ok := ParsePiece(fi.Name(), fi.Size())
 		if !ok {
+			if plain, enc := strings.CutSuffix(fi.Name(), crypt.Suffix); enc && isPiece(plain) {
+				// Read without the key, an encrypted folder would look empty.
+				return nil, &LockedError{Folder: f}
+			}
 			continue // not a name Kumo writes
 		}
 		h.Pieces = append(h.Pieces, p)
@@ -55,6 +62,8 @@ func OpenHistory(ctx context.Context, store Store, f Folder) (*History, error) {
 	sort.Slice(h.Pieces, func(i, j int) bool { return h.Pieces[i].First < h.Pieces[j].First })
 	return h, nil
 }
+
+func isPiece(name string) bool { _, ok := ParsePiece(name, 0); return ok }
 
 // notFound reports an error that says the folder is not there (the
 // transport's StatusError says so with NotFound).
@@ -135,6 +144,20 @@ func (h *History) record(ctx context.Context, t string) (Record, bool) {
 	}
 	r, ok := h.records[t]
 	return r, ok
+}
+
+// LockedError means an encrypted folder was asked for without its key
+// (Wrong false), or with a passphrase that is not its own (Wrong true).
+type LockedError struct {
+	Folder Folder
+	Wrong  bool
+}
+
+func (e *LockedError) Error() string {
+	if e.Wrong {
+		return fmt.Sprintf("the passphrase does not open the encrypted folder %s/%s", e.Folder.Device, e.Folder.Name)
+	}
+	return fmt.Sprintf("%s/%s is encrypted: its passphrase is needed", e.Folder.Device, e.Folder.Name)
 }
 
 // GapError is a moment whose history cannot be followed back to a

@@ -94,6 +94,12 @@ func ParseVersionName(name string) (since, superseded string, ok bool) {
 	return since, rest[:len(stampLayout)], true
 }
 
+// Encryption is where an encrypted folder's marker lives (crypt.Marker):
+// beside, not inside, the folders it describes, and never encrypted.
+func (f Folder) Encryption() string {
+	return path.Join(f.Device, MetaDir, "encryption", f.Name+".json")
+}
+
 // Catalogs is the folder of the folder's catalogs.
 func (f Folder) Catalogs() string { return path.Join(CatalogFolders(f.Device), f.Name) }
 

@@ -3,7 +3,6 @@ package restore
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -15,9 +14,6 @@ import (
 	"strings"
 	"syscall"
 )
-
-// emptySHA256 is the SHA-256 of no bytes.
-const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 // file restores one regular file. Problems with that file go to the
 // summary; the error is only for what must stop the whole restore.
@@ -110,8 +106,8 @@ func (r *run) download(ctx context.Context, remote, final string, f File) (done 
 			_ = r.root.Remove(tmp)
 		}
 	}()
-	h := sha256.New()
-	if f.Size > 0 || (f.SHA256 != "" && f.SHA256 != emptySHA256) {
+	h := r.view.newHash()
+	if f.Size > 0 || (f.SHA256 != "" && f.SHA256 != r.view.emptySum) {
 		body, err := r.view.remote.Get(ctx, remote)
 		if err != nil {
 			return false, err
@@ -131,7 +127,7 @@ func (r *run) download(ctx context.Context, remote, final string, f File) (done 
 	}
 	if sum := hex.EncodeToString(h.Sum(nil)); f.SHA256 != "" && sum != f.SHA256 {
 		r.bytesDone.Add(-f.Size)
-		return false, fmt.Errorf("the server's copy does not match its recorded SHA-256 (damaged or changed on the server)")
+		return false, fmt.Errorf("the server's copy does not match its recorded content hash (damaged or changed on the server)")
 	}
 	perm := f.Mode.Perm()
 	if perm == 0 {
@@ -194,7 +190,7 @@ func (r *run) sameContent(rel, sum string) bool {
 		return false
 	}
 	defer in.Close()
-	h := sha256.New()
+	h := r.view.newHash()
 	if _, err := io.Copy(h, in); err != nil {
 		return false
 	}

@@ -7,8 +7,11 @@ package restore
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io/fs"
 	"net/http"
 	"os"
@@ -104,6 +107,15 @@ func snapshotsOf(ctx context.Context, h *format.History) ([]Snapshot, error) {
 	return snaps, nil
 }
 
+// contentHash is the hash the folder's catalogs record: SHA-256, or the
+// keyed hash when r reads an encrypted folder (Unlock).
+func contentHash(r Remote) func() hash.Hash {
+	if k, ok := r.(interface{ NewHash() hash.Hash }); ok {
+		return k.NewHash
+	}
+	return sha256.New
+}
+
 // View is a folder as it was at one snapshot, ready to browse and restore.
 type View struct {
 	Device, Folder string
@@ -111,9 +123,11 @@ type View struct {
 	Files          []File // sorted by path; only names safe to write
 	Refused        []Note // names from the catalog that will not be written
 
-	remote  Remote
-	paths   format.Folder
-	history *format.History
+	remote   Remote
+	newHash  func() hash.Hash // the catalog's content hash: keyed in an encrypted folder
+	emptySum string           // its value for no bytes
+	paths    format.Folder
+	history  *format.History
 
 	mu        sync.Mutex
 	dirs      map[string][]os.FileInfo       // remote folders listed so far
@@ -149,8 +163,9 @@ func Open(ctx context.Context, r Remote, device, folder string, at time.Time) (*
 		}
 		return nil, fmt.Errorf("%s/%s: %w (the first is from %s)", device, folder, ErrNoSnapshot, snaps[0].Time.Local().Format("2 Jan 2006 15:04:05"))
 	}
-	v := &View{Device: device, Folder: folder, Snapshot: snaps[i], remote: r, paths: format.Folder{Device: device, Name: folder},
+	v := &View{Device: device, Folder: folder, Snapshot: snaps[i], remote: r, newHash: contentHash(r), paths: format.Folder{Device: device, Name: folder},
 		history: h, dirs: map[string][]os.FileInfo{}}
+	v.emptySum = hex.EncodeToString(v.newHash().Sum(nil))
 	var entries []format.CatalogEntry
 	if err := h.State(ctx, snaps[i].Stamp, func(e format.CatalogEntry) error { entries = append(entries, e); return nil }); err != nil {
 		return nil, fmt.Errorf("%s/%s as of %s: %w", device, folder, snaps[i].Time.Local().Format("2 Jan 2006 15:04:05"), err)

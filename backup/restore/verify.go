@@ -2,7 +2,6 @@ package restore
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -124,7 +123,7 @@ func (v *View) hashMatches(ctx context.Context, remote string, f File) (bool, er
 		return false, err
 	}
 	defer body.Close()
-	h := sha256.New()
+	h := v.newHash()
 	if _, err := io.Copy(h, io.LimitReader(body, f.Size+1)); err != nil {
 		return false, err
 	}

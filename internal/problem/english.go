@@ -163,6 +163,20 @@ var English = Table{Language: "en", Sep: " ", Entries: map[Kind]Entry{
 		Do: "The backup keeps the last good copy and does not overwrite it: if the file is damaged, restore it with Kumo, " +
 			"and check the disk.",
 	},
+	PassphraseWrong: {
+		Says: "This passphrase does not open the encrypted folder {folder}, so nothing was read or written.",
+		Do:   "Type the passphrase chosen when the folder was added (it is on the recovery sheet); letters, spaces and case must match exactly.",
+	},
+	PassphraseNeeded: {
+		Says:  "{folder} is encrypted: its passphrase is needed to read or add to its backups.",
+		Do:    "Type the passphrase chosen when the folder was added (it is on the recovery sheet).",
+		DoCLI: "Type it when asked, or give it with --passphrase-file or the KUMO_PASSPHRASE environment variable.",
+	},
+	AlreadyPlain: {
+		Says: "{folder} is already backed up without encryption, and Kumo does not turn encryption on for a folder silently.",
+		Do: "Back it up without encryption, or first delete its backup on the server ({device}/{folder} and {device}/.kumo on the service's web page) " +
+			"and then add it as encrypted: every file is uploaded again, and its earlier versions are gone.",
+	},
 	HistoryGap: {
 		Says: "The backup history of {folder} is missing a record (damaged or removed on the server), " +
 			"so {n} moments from {first} to {last} cannot be restored exactly.",

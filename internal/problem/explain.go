@@ -49,6 +49,7 @@ func Explain(err error, w Where) *Error {
 		redirect *transport.RedirectError
 		chain    *transport.IncompleteChainError
 		gap      *format.GapError
+		locked   *format.LockedError
 	)
 	switch {
 	case errors.Is(err, transport.ErrDigestOnly):
@@ -68,6 +69,10 @@ func Explain(err error, w Where) *Error {
 		}
 		return New(HistoryGap, Args{"folder": gap.Folder.Name, "n": strconv.Itoa(len(gap.Affected)),
 			"first": moment(first), "last": moment(last)}, err)
+	case errors.As(err, &locked) && locked.Wrong:
+		return New(PassphraseWrong, Args{"folder": locked.Folder.Name}, err)
+	case errors.As(err, &locked):
+		return New(PassphraseNeeded, Args{"folder": locked.Folder.Name}, err)
 	case errors.As(err, &dnsErr):
 		return New(HostNotFound, Args{"host": dnsErr.Name}, err)
 	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:

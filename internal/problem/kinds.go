@@ -48,6 +48,9 @@ const (
 	HistoryGap          Kind = "history-gap"           // a record of the folder's history is missing on the server
 	CopyDamaged         Kind = "copy-damaged"          // verification read back a server copy that differs
 	LocalBitRot         Kind = "local-bit-rot"         // a local file's bytes changed while its size and time did not
+	PassphraseWrong     Kind = "passphrase-wrong"      // the passphrase does not open an encrypted folder
+	PassphraseNeeded    Kind = "passphrase-needed"     // an encrypted folder, and no passphrase given
+	AlreadyPlain        Kind = "already-plain"         // encryption asked for a folder already backed up without it
 	Other               Kind = "other"                 // nothing better is known: {cause}
 )
 

@@ -1,0 +1,140 @@
+package backup_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kumo-backup/kumo/backup"
+	"github.com/kumo-backup/kumo/backup/crypt"
+	"github.com/kumo-backup/kumo/backup/format"
+	"github.com/kumo-backup/kumo/internal/problem"
+)
+
+// An encrypted folder on both servers: every file and version is rclone's
+// format under the plain name plus ".bin", a rename is still one MOVE, a
+// lost index is rebuilt from the encrypted catalog without uploading
+// again, and a wrong passphrase or an unencrypted folder write nothing.
+func TestEncryptedFolderLifecycle(t *testing.T) {
+	for name, start := range servers() {
+		t.Run(name, func(t *testing.T) {
+			srv := start(t)
+			ctx := context.Background()
+			client := srv.client(t, srv.pass)
+			src := filepath.Join(t.TempDir(), "Private")
+			files := map[string]string{"a.txt": "alpha-1", "empty.txt": "", "dir/b.txt": strings.Repeat("bravo ", 20000), "名前/メモ.txt": "日本語のメモ"}
+			for rel, content := range files {
+				writeFile(t, src, rel, content)
+			}
+			const passphrase = "a long enough passphrase"
+			key, marker, created, err := backup.UnlockFolder(ctx, client, "pc", src, passphrase)
+			if err != nil || !created {
+				t.Fatalf("a new folder's unlock: created %v, %v", created, err)
+			}
+			index := filepath.Join(t.TempDir(), "index.db")
+			opts := backup.Options{Root: src, Device: "pc", IndexPath: index, Key: key}
+			pass := func() *backup.Summary {
+				t.Helper()
+				sum, err := backup.RunOnce(ctx, client, opts)
+				if err != nil || len(sum.Failed) > 0 {
+					t.Fatalf("pass: %v %v", err, sum.Failed)
+				}
+				return sum
+			}
+			pass()
+			current := filepath.Join(srv.dataDir, "pc", "Private")
+			for rel, content := range files {
+				if got := decryptFile(t, key, filepath.Join(current, filepath.FromSlash(rel)+crypt.Suffix)); got != content {
+					t.Errorf("%s on the server decrypts to %d bytes, want %d", rel, len(got), len(content))
+				}
+				if _, err := os.Stat(filepath.Join(current, filepath.FromSlash(rel))); err == nil {
+					t.Errorf("%s is on the server under its plain name", rel)
+				}
+			}
+
+			delta := func(method string, fn func()) int {
+				before := srv.count(method)
+				fn()
+				return srv.count(method) - before
+			}
+			writeFile(t, src, "a.txt", "alpha-2")
+			os.Rename(filepath.Join(src, "dir", "b.txt"), filepath.Join(src, "dir", "b-renamed.txt"))
+			var sum *backup.Summary
+			moves := delta("MOVE", func() { sum = pass() })
+			if sum.Moved != 1 || sum.Versioned != 1 || moves != 2 {
+				t.Errorf("an edit and a rename: %d MOVE (want the version's and the rename's), summary %+v", moves, sum)
+			}
+			versions, _ := filepath.Glob(filepath.Join(srv.dataDir, "pc", ".kumo", "versions", "Private", "a.txt", "*"))
+			if len(versions) != 1 || !strings.HasSuffix(versions[0], crypt.Suffix) || decryptFile(t, key, versions[0]) != "alpha-1" {
+				t.Errorf("a.txt's version: %q, want one encrypted copy of the old content", versions)
+			}
+			catalogs, _ := filepath.Glob(filepath.Join(srv.dataDir, "pc", ".kumo", "catalogs", "Private", "*"))
+			for _, c := range catalogs {
+				if b, _ := os.ReadFile(c); !strings.HasSuffix(c, crypt.Suffix) || !bytes.HasPrefix(b, []byte("RCLONE\x00\x00")) {
+					t.Errorf("catalog piece %s is not encrypted", filepath.Base(c))
+				}
+			}
+			if len(catalogs) == 0 {
+				t.Error("no catalog on the server")
+			}
+
+			os.Remove(index)
+			if puts := delta("PUT", func() { sum = pass() }); puts > 1 || sum.Files != 0 {
+				t.Errorf("a lost index, rebuilt from the encrypted catalog: %d PUT, %d files uploaded again", puts, sum.Files)
+			}
+
+			again, _, created, err := backup.UnlockFolder(ctx, client, "pc", src, passphrase)
+			if err != nil || created || again.Hash().Size() == 0 {
+				t.Fatalf("the same passphrase again: created %v, %v", created, err)
+			}
+			writes := func() int { return srv.count("PUT") + srv.count("MKCOL") + srv.count("MOVE") + srv.count("DELETE") }
+			before := writes()
+			var locked *format.LockedError
+			if _, _, _, err := backup.UnlockFolder(ctx, client, "pc", src, "not the passphrase"); !errors.As(err, &locked) || !locked.Wrong {
+				t.Errorf("a wrong passphrase: %v, want a LockedError", err)
+			}
+			if n := writes() - before; n != 0 {
+				t.Errorf("a wrong passphrase wrote %d times", n)
+			}
+			plain := filepath.Join(t.TempDir(), "Plain")
+			writeFile(t, plain, "x.txt", "x")
+			if _, err := backup.RunOnce(ctx, client, backup.Options{Root: plain, Device: "pc", IndexPath: filepath.Join(t.TempDir(), "i.db")}); err != nil {
+				t.Fatal(err)
+			}
+			before = writes()
+			var p *problem.Error
+			if _, _, _, err := backup.UnlockFolder(ctx, client, "pc", plain, passphrase); !errors.As(err, &p) || p.Kind != problem.AlreadyPlain {
+				t.Errorf("an unencrypted folder: %v, want AlreadyPlain", err)
+			}
+			if n := writes() - before; n != 0 {
+				t.Errorf("refusing an unencrypted folder wrote %d times", n)
+			}
+			if m, _ := format.ReadMarker(ctx, client, format.Folder{Device: "pc", Name: "Private"}); m == nil || m.Salt != marker.Salt {
+				t.Errorf("the marker changed: %+v", m)
+			}
+		})
+	}
+}
+
+func decryptFile(t *testing.T, key *crypt.Key, path string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	plain, err := key.Decrypt(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	b, err := io.ReadAll(plain)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return string(b)
+}

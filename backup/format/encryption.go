@@ -1,0 +1,49 @@
+package format
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/kumo-backup/kumo/backup/crypt"
+)
+
+// maxMarker bounds what is read of a marker: a hostile server's reply
+// cannot fill the memory.
+const maxMarker = 64 << 10
+
+// ReadMarker reads a folder's encryption marker; nil when the folder is
+// not encrypted.
+func ReadMarker(ctx context.Context, store Store, f Folder) (*crypt.Marker, error) {
+	body, err := store.Get(ctx, f.Encryption())
+	if notFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading whether %s/%s is encrypted: %w", f.Device, f.Name, err)
+	}
+	defer body.Close()
+	raw, err := io.ReadAll(io.LimitReader(body, maxMarker))
+	if err != nil {
+		return nil, fmt.Errorf("reading whether %s/%s is encrypted: %w", f.Device, f.Name, err)
+	}
+	m, err := crypt.ParseMarker(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s/%s: %w", f.Device, f.Name, err)
+	}
+	return &m, nil
+}
+
+// OpenMarker derives the folder's key from the passphrase; a passphrase
+// that is not the folder's is a LockedError with Wrong set.
+func OpenMarker(m *crypt.Marker, f Folder, passphrase string) (*crypt.Key, error) {
+	if passphrase == "" {
+		return nil, &LockedError{Folder: f}
+	}
+	key, err := m.Open(passphrase)
+	if errors.Is(err, crypt.ErrPassphraseMismatch) {
+		return nil, &LockedError{Folder: f, Wrong: true}
+	}
+	return key, err
+}
