@@ -101,6 +101,14 @@ func TestEncryptedFolderLifecycle(t *testing.T) {
 			if n := writes() - before; n != 0 {
 				t.Errorf("a wrong passphrase wrote %d times", n)
 			}
+			// Its config lost the setting: the index knows the folder, the key is missing.
+			writeFile(t, src, "a.txt", "alpha-3")
+			if _, err := backup.RunOnce(ctx, client, backup.Options{Root: src, Device: "pc", IndexPath: index}); !errors.As(err, &locked) || locked.Wrong {
+				t.Errorf("backing up an encrypted folder without its key: %v, want a LockedError", err)
+			}
+			if n := writes() - before; n != 0 {
+				t.Errorf("backing up without the key wrote %d times", n)
+			}
 			plain := filepath.Join(t.TempDir(), "Plain")
 			writeFile(t, plain, "x.txt", "x")
 			if _, err := backup.RunOnce(ctx, client, backup.Options{Root: plain, Device: "pc", IndexPath: filepath.Join(t.TempDir(), "i.db")}); err != nil {

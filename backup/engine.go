@@ -133,6 +133,8 @@ type Engine struct {
 	resumed  chan struct{} // tells a watching engine to rescan after a pause
 	now      func() time.Time
 	log      *slog.Logger
+	// plainChecked: the server has no encryption marker for this keyless folder.
+	plainChecked atomic.Bool
 }
 
 // New prepares an engine; Close releases its index.
@@ -275,6 +277,9 @@ func (e *Engine) pass(ctx context.Context, sc scope) (*Summary, error) {
 			return nil, fmt.Errorf("cannot read the folder to back up: %w", err)
 		}
 		return nil, fmt.Errorf("%s: %w", e.opts.Root, ErrFolderMissing)
+	}
+	if err := e.checkPlain(ctx); err != nil {
+		return nil, err
 	}
 	if e.ix.Empty(e.folder) {
 		if err := e.bootstrap(ctx); err != nil {
@@ -511,6 +516,27 @@ func (r *run) reportProgress() (stop func()) {
 		last.Done = true
 		r.opts.OnProgress(last)
 	}
+}
+
+// checkPlain refuses, once per engine, to back up without a key into a
+// folder that is encrypted on the server (its config lost the setting, or
+// another computer set it up): plain files would sit among encrypted ones.
+func (e *Engine) checkPlain(ctx context.Context) error {
+	if e.opts.Key != nil || e.plainChecked.Load() {
+		return nil
+	}
+	m, err := format.ReadMarker(ctx, e.raw, e.folderAt)
+	if err != nil {
+		if f := fatal(err); f != nil {
+			return f
+		}
+		return fmt.Errorf("checking whether the folder is encrypted on the server: %w", err)
+	}
+	if m != nil {
+		return &format.LockedError{Folder: e.folderAt}
+	}
+	e.plainChecked.Store(true)
+	return nil
 }
 
 // checkMounted refuses a folder that looks like an unmounted drive's empty
