@@ -56,6 +56,28 @@ func (a Account) Host() string {
 // KeyringID names the account's entries in the keyring: one per user and server.
 func (a Account) KeyringID() string { return a.User + "@" + a.Host() }
 
+// passphraseID names the keyring entry of an encrypted folder's passphrase:
+// one per account and folder on the server (device/name).
+func (a Account) passphraseID(remoteFolder string) string {
+	return "passphrase:" + remoteFolder + ":" + a.KeyringID()
+}
+
+// SavePassphrase keeps an encrypted folder's passphrase in the keyring.
+func SavePassphrase(a Account, remoteFolder, passphrase string) error {
+	return SaveSecret(a.passphraseID(remoteFolder), passphrase)
+}
+
+// LoadPassphrase reads an encrypted folder's passphrase; ErrNoSecret when
+// the keyring has none (a fresh machine: ask the user).
+func LoadPassphrase(a Account, remoteFolder string) (string, error) {
+	return LoadSecret(a.passphraseID(remoteFolder))
+}
+
+// DeletePassphrase forgets an encrypted folder's passphrase.
+func DeletePassphrase(a Account, remoteFolder string) error {
+	return DeleteSecret(a.passphraseID(remoteFolder))
+}
+
 // apiKeyID names the account's API key entry.
 func (a Account) apiKeyID() string { return "api-key:" + a.KeyringID() }
 

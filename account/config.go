@@ -46,6 +46,9 @@ type Folder struct {
 	Excludes []string `json:"excludes,omitempty"` // gitignore-style patterns
 	// OnMetered backs this folder up on metered connections too.
 	OnMetered bool `json:"on_metered,omitempty"`
+	// Encrypted folders are written in rclone's crypt format; the
+	// passphrase is in the keyring (SavePassphrase), never here.
+	Encrypted bool `json:"encrypted,omitempty"`
 }
 
 // Settings tune the desktop app's engine; zero values mean the defaults.

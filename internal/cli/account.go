@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -149,8 +148,7 @@ func promptPassword(env Env, prompt string) (string, error) {
 		}
 		return string(b), nil
 	}
-	line, err := bufio.NewReader(stdin).ReadString('\n')
-	line = strings.TrimRight(line, "\r\n")
+	line, err := readLine(stdin)
 	if line == "" {
 		if err == nil || err == io.EOF {
 			err = errors.New(msg.T("no password given: type it when asked, or use --password-file"))
@@ -158,6 +156,24 @@ func promptPassword(env Env, prompt string) (string, error) {
 		return "", err
 	}
 	return line, nil
+}
+
+// readLine reads up to a newline a byte at a time, so that a second
+// prompt (a new passphrase asked twice) finds the next line still unread.
+func readLine(r io.Reader) (string, error) {
+	var line []byte
+	b := make([]byte, 1)
+	for {
+		n, err := r.Read(b)
+		if n == 1 && b[0] == '\n' {
+			break
+		}
+		line = append(line, b[:n]...)
+		if err != nil {
+			return strings.TrimRight(string(line), "\r"), err
+		}
+	}
+	return strings.TrimRight(string(line), "\r"), nil
 }
 
 func runLogout(_ context.Context, env Env, args []string) int {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kumo-backup/kumo/account"
+	"github.com/kumo-backup/kumo/backup/format"
 	"github.com/kumo-backup/kumo/backup/restore"
 	"github.com/kumo-backup/kumo/internal/human"
 	"github.com/kumo-backup/kumo/internal/msg"
@@ -30,6 +31,7 @@ computer of the same account. PATHs select files or folders inside it.`))
 	to := fs.String("to", "", msg.T("folder to restore into (created if missing)"))
 	conflict := fs.String("conflict", "skip", msg.T("when a different file is already there: skip, overwrite or keep-both"))
 	workers := fs.Int("workers", 4, msg.T("parallel downloads"))
+	passphraseFile := c.passphraseFlag()
 	if code, ok := c.parse(args); !ok {
 		return code
 	}
@@ -59,8 +61,13 @@ computer of the same account. PATHs select files or folders inside it.`))
 			return c.fail(s, err)
 		}
 		return 0
-	case *snapshots:
-		snaps, err := restore.Snapshots(ctx, s.Client, device, fs.Arg(0))
+	}
+	store, err := c.unlockRestore(ctx, s, device, fs.Arg(0), *passphraseFile)
+	if err != nil {
+		return c.fail(s, err)
+	}
+	if *snapshots {
+		snaps, err := restore.Snapshots(ctx, store, device, fs.Arg(0))
 		if err != nil {
 			return c.fail(s, err)
 		}
@@ -72,7 +79,7 @@ computer of the same account. PATHs select files or folders inside it.`))
 		}
 		return 0
 	}
-	v, err := restore.Open(ctx, s.Client, device, fs.Arg(0), moment)
+	v, err := restore.Open(ctx, store, device, fs.Arg(0), moment)
 	if err != nil {
 		return c.fail(s, err)
 	}
@@ -113,6 +120,11 @@ func listFolders(ctx context.Context, w io.Writer, s *session.Session) error {
 		fmt.Fprintf(w, "%s%s\n", d, mark)
 		for _, f := range folders {
 			snaps, err := restore.Snapshots(ctx, s.Client, d, f)
+			var locked *format.LockedError
+			if errors.As(err, &locked) {
+				fmt.Fprintf(w, msg.T("  %-30s encrypted (the passphrase is asked when it is restored)\n"), f)
+				continue
+			}
 			if err != nil || len(snaps) == 0 {
 				continue
 			}
@@ -191,6 +203,7 @@ func runVerify(ctx context.Context, env Env, args []string) int {
 	sample := fs.Int("sample", 20, msg.T("download this many files, chosen at random, and check their SHA-256"))
 	all := fs.Bool("all", false, msg.T("download every file and check its SHA-256"))
 	workers := fs.Int("workers", 4, msg.T("parallel checks"))
+	passphraseFile := c.passphraseFlag()
 	if code, ok := c.parse(args); !ok {
 		return code
 	}
@@ -206,7 +219,11 @@ func runVerify(ctx context.Context, env Env, args []string) int {
 		return code
 	}
 	defer s.Close()
-	v, err := restore.Open(ctx, s.Client, s.Account.Device, fs.Arg(0), moment)
+	store, err := c.unlockRestore(ctx, s, s.Account.Device, fs.Arg(0), *passphraseFile)
+	if err != nil {
+		return c.fail(s, err)
+	}
+	v, err := restore.Open(ctx, store, s.Account.Device, fs.Arg(0), moment)
 	if err != nil {
 		return c.fail(s, err)
 	}

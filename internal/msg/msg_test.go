@@ -12,7 +12,7 @@ import (
 )
 
 // users are the packages whose sentences go through T.
-var users = []string{"../service", "../human", "../cli"}
+var users = []string{"../service", "../human", "../cli", "../session"}
 
 // keysUsed are the texts passed to msg.T: literals, or literals joined by +.
 func keysUsed(t *testing.T) map[string]bool {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/backup"
+	"github.com/kumo-backup/kumo/backup/crypt"
 	"github.com/kumo-backup/kumo/emulator"
 	"github.com/kumo-backup/kumo/internal/paths"
 	"github.com/kumo-backup/kumo/internal/problem"
@@ -58,6 +59,8 @@ type Session struct {
 	ixMu     sync.Mutex
 	ix       *backup.Index
 	shared   lastBackupShare
+	keyMu    sync.Mutex
+	keys     map[string]*crypt.Key // encrypted folders' keys, by remote folder
 }
 
 // Open connects as cfg says: the built-in demo server, or the saved account

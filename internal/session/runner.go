@@ -64,8 +64,12 @@ func (s *Session) Engine(f account.Folder, h Hooks) (*backup.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	key, err := s.folderKey(f)
+	if err != nil {
+		return nil, err
+	}
 	t := s.opts.Tuning
-	return backup.New(s.Client, backup.Options{Root: f.Path, Device: s.Account.Device, Workers: t.Workers, Index: ix,
+	return backup.New(s.Client, backup.Options{Key: key, Root: f.Path, Device: s.Account.Device, Workers: t.Workers, Index: ix,
 		Filter: watcher.NewFilter(f.Excludes...), Retention: t.Retention, Storage: s.Storage(), Now: s.opts.Now, Logger: s.opts.Logger,
 		OnProgress: h.OnProgress, OnUploaded: h.OnUploaded})
 }
