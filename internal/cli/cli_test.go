@@ -333,7 +333,7 @@ func TestRestoreAndVerifyCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Restored 31 files") {
 		t.Fatalf("restore: exit %d\n%s%s", code, out, errOut)
 	}
-	removeEmptyDirs(t, first) // catalogs record files and links, not empty folders
+	testenv.RemoveEmptyDirs(t, first) // catalogs record files and links, not empty folders
 	testenv.AssertSameTree(t, first, to)
 
 	code, out, errOut = run(t, env, append(append([]string{"verify", "--all"}, conn...), "Letters")...)
@@ -348,23 +348,5 @@ func TestRestoreAndVerifyCommands(t *testing.T) {
 	}
 	if code, _, errOut = run(t, env, append(append([]string{"restore"}, conn...), "Letters")...); code != 2 || !strings.Contains(errOut, "--to") {
 		t.Errorf("restore without --to: exit %d, %q", code, errOut)
-	}
-}
-
-func removeEmptyDirs(t *testing.T, root string) {
-	t.Helper()
-	for {
-		removed := 0
-		filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-			if err == nil && d.IsDir() && p != root {
-				if entries, _ := os.ReadDir(p); len(entries) == 0 && os.Remove(p) == nil {
-					removed++
-				}
-			}
-			return nil
-		})
-		if removed == 0 {
-			return
-		}
 	}
 }

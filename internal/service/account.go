@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/kumo-backup/kumo/account"
@@ -230,6 +231,9 @@ func (s *Service) SignOut() error {
 	if s.cfg.Account != nil && !s.opts.NoKeyring {
 		err = account.DeleteSecrets(*s.cfg.Account)
 	}
+	if s.cfg.Account != nil {
+		s.forgetPassphrasesLocked(*s.cfg.Account)
+	}
 	s.cfg.Account, s.cfg.Demo, s.secrets, s.problems, s.askPassword = nil, false, account.Secrets{}, nil, false
 	if serr := s.saveLocked(); err == nil {
 		err = serr
@@ -257,8 +261,12 @@ func (s *Service) RenameDevice(ctx context.Context, name string) error {
 	if err == nil {
 		s.mu.Lock()
 		s.cfg.Account.Device = name
+		folders := slices.Clone(s.cfg.Folders)
 		err = s.saveLocked()
 		s.mu.Unlock()
+		if perr := s.movePassphrases(a, a.Device, name, folders); err == nil {
+			err = perr
+		}
 	}
 	if serr := s.Start(); err == nil {
 		err = serr

@@ -150,19 +150,33 @@ func (s *Service) passDone(r *folderState, sum *backup.Summary, err error) {
 
 // AddFolder chooses a folder to back up and starts watching it.
 func (s *Service) AddFolder(path string, excludes []string) error {
-	abs, err := filepath.Abs(path)
+	abs, err := s.checkNewFolder(path)
 	if err != nil {
 		return err
 	}
+	return s.addFolder(account.Folder{Path: abs, Excludes: excludes})
+}
+
+// checkNewFolder is path made absolute, once it is a readable folder that
+// no chosen folder overlaps or shares its name with.
+func (s *Service) checkNewFolder(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
 	st, err := os.Stat(abs)
 	if err != nil || !st.IsDir() {
-		return fmt.Errorf("%s is not a folder that can be read", abs)
+		return "", fmt.Errorf("%s is not a folder that can be read", abs)
 	}
 	if _, err := format.RemoteFolder("x", abs); err != nil {
-		return err
+		return "", err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return abs, s.overlapLocked(abs)
+}
+
+func (s *Service) overlapLocked(abs string) error {
 	for _, f := range s.cfg.Folders {
 		switch {
 		case f.Path == abs:
@@ -173,7 +187,16 @@ func (s *Service) AddFolder(path string, excludes []string) error {
 			return fmt.Errorf("%s and %s overlap: choose one of them", abs, f.Path)
 		}
 	}
-	f := account.Folder{Path: abs, Excludes: excludes}
+	return nil
+}
+
+// addFolder saves a checked folder among the chosen ones and starts it.
+func (s *Service) addFolder(f account.Folder) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.overlapLocked(f.Path); err != nil {
+		return err // chosen meanwhile
+	}
 	s.cfg.Folders = append(s.cfg.Folders, f)
 	if err := s.saveLocked(); err != nil {
 		return err

@@ -57,7 +57,12 @@ func (s *Service) Snapshots(ctx context.Context, device, folder string) ([]Snaps
 	if err != nil {
 		return nil, err
 	}
-	return restore.Snapshots(ctx, sess.Client, device, folder)
+	r, err := s.backups(ctx, sess, device, folder)
+	if err != nil {
+		return nil, err
+	}
+	snaps, err := restore.Snapshots(ctx, r, device, folder)
+	return snaps, sess.Explain(err)
 }
 
 // OpenSnapshot reads what a folder held at a moment (the newest backup at
@@ -67,7 +72,12 @@ func (s *Service) OpenSnapshot(ctx context.Context, device, folder string, at ti
 	if err != nil {
 		return nil, err
 	}
-	return restore.Open(ctx, sess.Client, device, folder, at)
+	r, err := s.backups(ctx, sess, device, folder)
+	if err != nil {
+		return nil, err
+	}
+	v, err := restore.Open(ctx, r, device, folder, at)
+	return v, sess.Explain(err)
 }
 
 // Restore writes the chosen files of a snapshot; ctx cancels it (the file

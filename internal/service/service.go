@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/kumo-backup/kumo/account"
+	"github.com/kumo-backup/kumo/backup/restore"
 	"github.com/kumo-backup/kumo/emulator"
 	"github.com/kumo-backup/kumo/internal/autostart"
 	"github.com/kumo-backup/kumo/internal/conditions"
@@ -94,6 +95,12 @@ type Service struct {
 	verified   map[string]*verifyState
 	verifying  bool
 	stopVerify context.CancelFunc
+	// unlocked are encrypted folders' backups opened for restoring, by
+	// device/name, for the session unlockedBy.
+	unlocked   map[string]restore.Remote
+	unlockedBy *session.Session
+	// passphrases keeps encrypted folders' passphrases with NoKeyring only.
+	passphrases sync.Map
 
 	// life ends when the service closes; every context the service hands
 	// out derives from it.
@@ -195,7 +202,7 @@ func (s *Service) Start() error {
 	}
 	sess, err := session.Open(cfg, session.Options{RootCAs: s.opts.RootCAs, DialContext: s.opts.DialContext, Logger: s.log,
 		Redactor: s.redactor, UserAgent: "Kumo/" + s.opts.Version, DemoDir: s.opts.DemoDir, Secrets: secrets,
-		Tuning: session.TuningOf(cfg.Settings), Now: s.opts.Now})
+		Tuning: session.TuningOf(cfg.Settings), Now: s.opts.Now, Passphrase: s.passphraseSource()})
 	if err != nil {
 		return err
 	}

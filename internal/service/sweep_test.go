@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/hex"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/scrypt"
 
 	"github.com/kumo-backup/kumo/emulator"
 	"github.com/kumo-backup/kumo/internal/paths"
@@ -22,10 +25,12 @@ func TestMain(m *testing.M) { testenv.SecretServiceMain(m) }
 
 // A whole desktop session with the real keyring and the log at its most
 // verbose: sign in with an API key, back up, a refused password and a
-// wrong new one, the right one, sign out. Afterwards the password, the new
-// password, the API key and their BASIC encodings appear in no file Kumo
-// wrote (config, cache, index, log, the catalogs on the server) and no log
-// line; what Kumo keeps is readable by its owner only.
+// wrong new one, the right one, sign out, with an encrypted folder among
+// the backed-up ones. Afterwards the password, the new password, the API
+// key and their BASIC encodings, the folder's passphrase and the keys it
+// derives appear in no file Kumo wrote (config, cache, index, log, the
+// catalogs on the server) and no log line; what Kumo keeps is readable by
+// its owner only.
 func TestSecretsAppearInNoFileAndNoLogLine(t *testing.T) {
 	testenv.RequireSecretService(t)
 	home := t.TempDir()
@@ -54,6 +59,13 @@ func TestSecretsAppearInNoFileAndNoLogLine(t *testing.T) {
 	src := filepath.Join(home, "Documents")
 	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 80, MaxSize: 4 << 10, Seed: 8, MaxDepth: 2})
 	if err := svc.AddFolder(src, nil); err != nil {
+		t.Fatal(err)
+	}
+	const passphrase = "sweep passphrase 合言葉 4d1e"
+	private := filepath.Join(home, "Private")
+	testenv.WriteTree(t, private, testenv.TreeSpec{Files: 30, MaxSize: 4 << 10, Seed: 9, MaxDepth: 2})
+	sheet, err := svc.AddEncryptedFolder(ctx, private, nil, passphrase)
+	if err != nil {
 		t.Fatal(err)
 	}
 	testenv.Eventually(t, "the first backup", 30*time.Second, func() bool { return svc.Status().Line == "Up to date" })
@@ -86,6 +98,22 @@ func TestSecretsAppearInNoFileAndNoLogLine(t *testing.T) {
 	for name, s := range plain {
 		secrets[name] = s
 		secrets[name+" as BASIC"] = base64.StdEncoding.EncodeToString([]byte(e.User + ":" + s))
+	}
+	// The passphrase, and the keys rclone's scrypt derives from it and the folder's salt.
+	salt := ""
+	for _, line := range strings.Split(sheet, "\n") {
+		if v, ok := strings.CutPrefix(line, "Salt:"); ok {
+			salt = strings.TrimSpace(v)
+		}
+	}
+	derived, err := scrypt.Key([]byte(passphrase), []byte(salt), 16384, 8, 1, 80)
+	if salt == "" || err != nil {
+		t.Fatalf("no salt on the recovery sheet (%v):\n%s", err, sheet)
+	}
+	secrets["the passphrase"] = passphrase
+	for name, k := range map[string][]byte{"the content key": derived[:32], "the hash key": derived[32:64]} {
+		secrets[name], secrets[name+" in hex"] = string(k), hex.EncodeToString(k)
+		secrets[name+" in base64"] = base64.StdEncoding.EncodeToString(k)
 	}
 	lines := strings.Split(logged.String(), "\n")
 	if len(lines) < 20 || !strings.Contains(logged.String(), "PUT") {

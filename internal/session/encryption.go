@@ -69,7 +69,11 @@ func (s *Session) folderKey(f account.Folder) (*crypt.Key, error) {
 	if key != nil {
 		return key, nil
 	}
-	passphrase, err := account.LoadPassphrase(s.Account, remote)
+	load := s.opts.Passphrase
+	if load == nil {
+		load = func(remote string) (string, error) { return account.LoadPassphrase(s.Account, remote) }
+	}
+	passphrase, err := load(remote)
 	if errors.Is(err, account.ErrNoSecret) {
 		return nil, &format.LockedError{Folder: format.FolderOf(remote)}
 	}

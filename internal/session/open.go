@@ -41,6 +41,10 @@ type Options struct {
 	Device       string // overrides the account's device name (the demo, one-off runs)
 	Tuning       Tuning
 	Now          func() time.Time // the engines' clock; tests inject one
+	// Passphrase gives an encrypted folder's passphrase (by remote folder,
+	// device/name) that the session has not unlocked yet: the keyring's
+	// when nil.
+	Passphrase func(remoteFolder string) (string, error)
 }
 
 // Session is an open connection to one account's area.

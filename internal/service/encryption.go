@@ -1,0 +1,194 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/kumo-backup/kumo/account"
+	"github.com/kumo-backup/kumo/backup/format"
+	"github.com/kumo-backup/kumo/backup/restore"
+	"github.com/kumo-backup/kumo/internal/msg"
+	"github.com/kumo-backup/kumo/internal/problem"
+	"github.com/kumo-backup/kumo/internal/session"
+)
+
+// MinPassphrase is the shortest passphrase a new encrypted folder accepts.
+const MinPassphrase = 8
+
+// AddEncryptedFolder chooses a folder to back up encrypted with
+// passphrase (docs/encryption.md) and starts watching it. The passphrase
+// is kept in the keyring. sheet is the recovery sheet to show the user
+// once; it is "" when the folder was already set up on the server (another
+// install) and the passphrase opened it. A wrong passphrase, or a folder
+// already backed up without encryption, adds nothing.
+func (s *Service) AddEncryptedFolder(ctx context.Context, path string, excludes []string, passphrase string) (sheet string, err error) {
+	if len([]rune(passphrase)) < MinPassphrase {
+		return "", errors.New(msg.T("The passphrase is shorter than %d characters: choose a longer one, such as a few words.", MinPassphrase))
+	}
+	abs, err := s.checkNewFolder(path)
+	if err != nil {
+		return "", err
+	}
+	sess, err := s.session()
+	if err != nil {
+		return "", err
+	}
+	f := account.Folder{Path: abs, Excludes: excludes, Encrypted: true}
+	u, err := sess.UnlockFolder(ctx, f, passphrase)
+	if err != nil {
+		return "", sess.Explain(err)
+	}
+	if err := s.keepPassphrase(sess.Account, u.Remote, passphrase); err != nil {
+		return "", err
+	}
+	if u.Created {
+		if sheet, err = sess.RecoverySheet(u, passphrase); err != nil {
+			return "", err
+		}
+	}
+	return sheet, s.addFolder(f)
+}
+
+// NeedsPassphrase reports whether err is an encrypted folder asked for
+// without its passphrase, or with a wrong one: the moment to ask for it.
+func NeedsPassphrase(err error) bool {
+	var locked *format.LockedError
+	return errors.As(err, &locked)
+}
+
+// UnlockBackups opens an encrypted folder's backups for restoring with its
+// passphrase; a wrong one is a problem with its own sentence, and nothing
+// is read.
+func (s *Service) UnlockBackups(ctx context.Context, device, folder, passphrase string) error {
+	sess, err := s.session()
+	if err != nil {
+		return err
+	}
+	s.redactor.Add("", passphrase)
+	r, err := restore.Unlock(ctx, sess.Client, device, folder, func() (string, error) { return passphrase, nil })
+	if err != nil {
+		return sess.Explain(err)
+	}
+	s.mu.Lock()
+	s.unlockedLocked(sess)[device+"/"+folder] = r
+	s.mu.Unlock()
+	return nil
+}
+
+// backups is what a folder's backups are read through: as they are, or
+// through its encryption, opened with the passphrase given to
+// UnlockBackups or kept in the keyring; otherwise a LockedError.
+func (s *Service) backups(ctx context.Context, sess *session.Session, device, folder string) (restore.Remote, error) {
+	key := device + "/" + folder
+	s.mu.Lock()
+	r := s.unlockedLocked(sess)[key]
+	s.mu.Unlock()
+	if r != nil {
+		return r, nil
+	}
+	r, err := restore.Unlock(ctx, sess.Client, device, folder, func() (string, error) {
+		if p, err := s.knownPassphrase(sess.Account, key); err == nil && p != "" {
+			return p, nil
+		}
+		return "", &format.LockedError{Folder: format.Folder{Device: device, Name: folder}}
+	})
+	if err != nil {
+		return nil, sess.Explain(err)
+	}
+	if r != restore.Remote(sess.Client) {
+		s.mu.Lock()
+		s.unlockedLocked(sess)[key] = r
+		s.mu.Unlock()
+	}
+	return r, nil
+}
+
+// unlockedLocked is the opened folders of sess; those of an earlier
+// session (signed out, or another account) are forgotten.
+func (s *Service) unlockedLocked(sess *session.Session) map[string]restore.Remote {
+	if s.unlockedBy != sess || s.unlocked == nil {
+		s.unlocked, s.unlockedBy = map[string]restore.Remote{}, sess
+	}
+	return s.unlocked
+}
+
+// passphraseSource is where the session finds a folder's passphrase: the
+// keyring, or the service's memory with NoKeyring.
+func (s *Service) passphraseSource() func(string) (string, error) {
+	if !s.opts.NoKeyring {
+		return nil
+	}
+	return func(remote string) (string, error) {
+		if p, ok := s.passphrases.Load(remote); ok {
+			return p.(string), nil
+		}
+		return "", account.ErrNoSecret
+	}
+}
+
+func (s *Service) knownPassphrase(a account.Account, remote string) (string, error) {
+	if load := s.passphraseSource(); load != nil {
+		return load(remote)
+	}
+	return account.LoadPassphrase(a, remote)
+}
+
+// keepPassphrase keeps an encrypted folder's passphrase for its engines
+// and the restore wizard: in the keyring, never in a file.
+func (s *Service) keepPassphrase(a account.Account, remote, passphrase string) error {
+	if s.opts.NoKeyring {
+		s.passphrases.Store(remote, passphrase)
+		return nil
+	}
+	if err := account.SavePassphrase(a, remote, passphrase); err != nil {
+		return problem.New(problem.KeyringUnavailable, problem.Args{"cause": err.Error()}, err)
+	}
+	return nil
+}
+
+// movePassphrases follows this computer's new name (RenameDevice): its
+// encrypted folders' passphrases are kept by device/name.
+func (s *Service) movePassphrases(a account.Account, from, to string, folders []account.Folder) error {
+	var errs []error
+	for _, f := range folders {
+		if !f.Encrypted {
+			continue
+		}
+		old, err1 := format.RemoteFolder(from, f.Path)
+		newer, err2 := format.RemoteFolder(to, f.Path)
+		if err := errors.Join(err1, err2); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		p, err := s.knownPassphrase(a, old)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", f.Path, err))
+			continue
+		}
+		if err := s.keepPassphrase(a, newer, p); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		s.forgetPassphrase(a, old)
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Service) forgetPassphrase(a account.Account, remote string) {
+	if s.opts.NoKeyring {
+		s.passphrases.Delete(remote)
+		return
+	}
+	account.DeletePassphrase(a, remote)
+}
+
+// forgetPassphrasesLocked removes this computer's encrypted folders'
+// passphrases on signing out, with the account's other secrets.
+func (s *Service) forgetPassphrasesLocked(a account.Account) {
+	for _, f := range s.cfg.Folders {
+		if remote, err := format.RemoteFolder(a.Device, f.Path); err == nil && f.Encrypted {
+			s.forgetPassphrase(a, remote)
+		}
+	}
+}

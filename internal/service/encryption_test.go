@@ -1,0 +1,119 @@
+package service_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kumo-backup/kumo/backup/crypt"
+	"github.com/kumo-backup/kumo/internal/service"
+	"github.com/kumo-backup/kumo/internal/testenv"
+)
+
+// What the window does with an encrypted folder: it is added with a
+// passphrase and backed up encrypted, its recovery sheet given once; on a
+// fresh machine the restore wizard's reads say a passphrase is needed, a
+// wrong one has its own sentence, and the right one restores the folder.
+// The same computer installed again adds the folder with its passphrase,
+// with no new sheet and nothing uploaded again.
+func TestEncryptedFolderThroughTheService(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	e := testenv.StartEmulator(t)
+	ctx := context.Background()
+	open := func(device string, takeOver bool) *service.Service {
+		t.Helper()
+		svc, err := service.New(service.Options{ConfigPath: filepath.Join(t.TempDir(), "config.json"), RootCAs: e.Pool(), NoKeyring: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(svc.Close)
+		login := service.Login{Service: service.InfiniCLOUD, URL: e.DAVURL("backup"), Area: service.AreaBackup, User: e.User,
+			Device: device, Password: e.AppsPassword}
+		if err := svc.SignIn(ctx, login, takeOver); err != nil {
+			t.Fatal(err)
+		}
+		return svc
+	}
+	upToDate := func(svc *service.Service) func() bool {
+		return func() bool { st := svc.Status(); return st.State == service.Idle && !st.LastBackup.IsZero() }
+	}
+	const passphrase = "夏の雲と correct staple"
+	svc := open("laptop", false)
+	src := filepath.Join(t.TempDir(), "Documents")
+	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 40, MaxSize: 100 << 10, Seed: 31, MaxDepth: 2})
+	testenv.RemoveEmptyDirs(t, src)
+	if _, err := svc.AddEncryptedFolder(ctx, src, nil, "short"); err == nil || !strings.Contains(err.Error(), "shorter") {
+		t.Fatalf("a short passphrase: %v", err)
+	}
+	sheet, err := svc.AddEncryptedFolder(ctx, src, nil, passphrase)
+	if err != nil || !strings.Contains(sheet, "[kumo-Documents]") || !strings.Contains(sheet, passphrase) {
+		t.Fatalf("adding an encrypted folder: %v\n%s", err, sheet)
+	}
+	testenv.Eventually(t, "the first encrypted backup", 60*time.Second, upToDate(svc))
+	onServer := filepath.Join(e.AreaDir(e.User, "backup"), "laptop", "Documents")
+	files := 0
+	filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			files++
+			rel, _ := filepath.Rel(src, p)
+			if _, err := os.Stat(filepath.Join(onServer, rel+crypt.Suffix)); err != nil {
+				t.Errorf("%s is not on the server encrypted: %v", rel, err)
+			}
+		}
+		return nil
+	})
+	if cfg := svc.Config(); len(cfg.Folders) != 1 || !cfg.Folders[0].Encrypted {
+		t.Errorf("the settings do not say the folder is encrypted: %+v", cfg.Folders)
+	}
+	svc.Close()
+
+	// A fresh machine restores it.
+	other := open("desk", false)
+	_, err = other.Snapshots(ctx, "laptop", "Documents")
+	if !service.NeedsPassphrase(err) || !strings.Contains(service.Sentence(err), "passphrase is needed") {
+		t.Fatalf("reading an encrypted folder's backups without its passphrase: %v (%q)", err, service.Sentence(err))
+	}
+	err = other.UnlockBackups(ctx, "laptop", "Documents", "not it at all")
+	if !service.NeedsPassphrase(err) || !strings.Contains(service.Sentence(err), "does not open") {
+		t.Fatalf("a wrong passphrase: %v (%q)", err, service.Sentence(err))
+	}
+	if err := other.UnlockBackups(ctx, "laptop", "Documents", passphrase); err != nil {
+		t.Fatal(err)
+	}
+	snaps, err := other.Snapshots(ctx, "laptop", "Documents")
+	if err != nil || len(snaps) == 0 {
+		t.Fatalf("moments after unlocking: %v %v", snaps, err)
+	}
+	v, err := other.OpenSnapshot(ctx, "laptop", "Documents", snaps[len(snaps)-1].Time)
+	if err != nil || len(v.Files) != files {
+		t.Fatalf("the newest moment: %v, %d files of %d", err, len(v.Files), files)
+	}
+	to := filepath.Join(t.TempDir(), "restored")
+	sum, err := other.Restore(ctx, v, service.RestoreOptions{To: to})
+	if err != nil || sum.Restored != files {
+		t.Fatalf("restore: %v %+v", err, sum)
+	}
+	testenv.AssertSameTree(t, src, to)
+	other.Close()
+
+	// The same computer installed again.
+	again := open("laptop", true)
+	puts := e.Requests("PUT")
+	if _, err := again.AddEncryptedFolder(ctx, src, nil, "a wrong long passphrase"); !service.NeedsPassphrase(err) {
+		t.Fatalf("re-adding with a wrong passphrase: %v", err)
+	}
+	if n := len(again.Config().Folders); n != 0 {
+		t.Fatalf("a wrong passphrase added the folder (%d folders)", n)
+	}
+	sheet, err = again.AddEncryptedFolder(ctx, src, nil, passphrase)
+	if err != nil || sheet != "" {
+		t.Fatalf("re-adding with the passphrase: %v, sheet %q (want none: it was shown when the folder was set up)", err, sheet)
+	}
+	testenv.Eventually(t, "the re-added folder's backup", 60*time.Second, upToDate(again))
+	if n := e.Requests("PUT") - puts; n > 1 {
+		t.Errorf("re-adding the folder uploaded %d times (at most one catalog)", n)
+	}
+}
