@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -22,7 +23,11 @@ type foldersScreen struct {
 	content fyne.CanvasObject
 	list    *fyne.Container
 	path    *widget.Entry
+	encrypt *widget.Check
 	message *widget.Label
+	// asked and sheet are the passphrase dialog and recovery sheet last shown.
+	asked *passphraseDialog
+	sheet *recoverySheet
 }
 
 func newFoldersScreen(k *App) *foldersScreen {
@@ -33,6 +38,7 @@ func newFoldersScreen(k *App) *foldersScreen {
 	choose := widget.NewButton(tr("Choose…"), f.choose)
 	add := widget.NewButton(tr("Add folder"), func() { f.add(f.path.Text) })
 	add.Importance = widget.HighImportance
+	f.encrypt = widget.NewCheck(tr("Encrypt with a passphrase of my own (names, sizes and dates stay visible to the service)"), nil)
 	f.message = widget.NewLabel("")
 	f.message.Wrapping = fyne.TextWrapWord
 	f.list = container.NewVBox()
@@ -42,7 +48,7 @@ func newFoldersScreen(k *App) *foldersScreen {
 	f.content = container.NewPadded(container.NewVScroll(container.NewVBox(
 		help,
 		container.NewBorder(nil, nil, nil, container.NewHBox(choose, add), f.path),
-		f.message, widget.NewSeparator(), f.list,
+		f.encrypt, f.message, widget.NewSeparator(), f.list,
 	)))
 	f.reload()
 	return f
@@ -144,7 +150,11 @@ func (f *foldersScreen) row(folder service.Folder) fyne.CanvasObject {
 		}
 		estimate.SetText(s)
 	})
-	return container.NewVBox(container.NewBorder(nil, nil, nil, remove, name), estimate,
+	var about fyne.CanvasObject = estimate
+	if folder.Encrypted {
+		about = container.NewHBox(estimate, widget.NewLabel(tr("· encrypted")))
+	}
+	return container.NewVBox(container.NewBorder(nil, nil, nil, remove, name), about,
 		container.NewBorder(nil, nil, nil, save, excludes), metered, widget.NewSeparator())
 }
 
@@ -168,11 +178,16 @@ func splitPatterns(text string) []string {
 	return out
 }
 
-// add estimates a folder, then adds it (both in the background).
+// add estimates a folder, then adds it (both in the background); an
+// encrypted one asks for its passphrase first.
 func (f *foldersScreen) add(path string) {
 	path = strings.TrimSpace(path)
 	if path == "" {
 		f.message.SetText(tr("Type a folder's path or choose one."))
+		return
+	}
+	if f.encrypt.Checked {
+		f.addEncrypted(path)
 		return
 	}
 	f.message.SetText(tr("Counting the files in %s…", path))
@@ -187,8 +202,43 @@ func (f *foldersScreen) add(path string) {
 			f.message.SetText(service.Sentence(err))
 			return
 		}
-		f.message.SetText(tr("Added %s (%s): its first backup has started.", path, line))
-		f.path.SetText("")
-		f.reload()
+		f.added(path, line)
+	})
+}
+
+func (f *foldersScreen) added(path, line string) {
+	f.message.SetText(tr("Added %s (%s): its first backup has started.", path, line))
+	f.path.SetText("")
+	f.encrypt.SetChecked(false)
+	f.reload()
+}
+
+// addEncrypted asks for a new passphrase twice, adds the folder with it,
+// and shows the recovery sheet once.
+func (f *foldersScreen) addEncrypted(path string) {
+	explain := tr("Kumo encrypts this folder's files before they leave this computer, in rclone's open format, so rclone alone can also read them. " +
+		"Choose a passphrase you will remember: without it nobody, not Kumo nor InfiniCLOUD, can bring the files back. " +
+		"If this folder was encrypted before (on this computer before a reinstall), type its passphrase.")
+	f.asked = newPassphraseDialog(f.app.win, tr("Encrypt %s", filepath.Base(path)), explain, true, func(passphrase string, done func(error)) {
+		type result struct{ line, sheet string }
+		background(func() (result, error) {
+			line, err := f.countLine(path, nil)
+			if err != nil {
+				return result{}, err
+			}
+			ctx, cancel := context.WithTimeout(f.app.svc.Context(), 2*time.Minute)
+			defer cancel()
+			sheet, err := f.app.svc.AddEncryptedFolder(ctx, path, nil, passphrase)
+			return result{line, sheet}, err
+		}, func(r result, err error) {
+			done(err)
+			if err != nil {
+				return
+			}
+			f.added(path, r.line)
+			if r.sheet != "" {
+				f.sheet = showRecoverySheet(f.app.win, r.sheet)
+			}
+		})
 	})
 }

@@ -15,6 +15,7 @@ type momentStep struct {
 	chosen int
 	device string
 	folder string
+	unlock *passphraseDialog // asking an encrypted folder's passphrase
 }
 
 func newMomentStep(w *restoreWizard) *momentStep {
@@ -48,6 +49,11 @@ func (m *momentStep) load(device, folder string) {
 	m.w.say(tr("Reading the list of backups…"))
 	background(func() ([]service.Snapshot, error) { return svc.Snapshots(ctx, device, folder) },
 		func(snaps []service.Snapshot, err error) {
+			if service.NeedsPassphrase(err) {
+				m.w.say(service.Sentence(err))
+				m.askPassphrase(device, folder)
+				return
+			}
 			if err != nil || len(snaps) == 0 {
 				msg := tr("none was found")
 				if err != nil {
@@ -61,4 +67,20 @@ func (m *momentStep) load(device, folder string) {
 			m.list.Refresh()
 			m.list.Select(0)
 		})
+}
+
+// askPassphrase opens an encrypted folder's backups with its passphrase,
+// then reads its moments.
+func (m *momentStep) askPassphrase(device, folder string) {
+	svc, ctx := m.w.app.svc, m.w.ctx
+	explain := tr("The backups of %s are encrypted. Type the passphrase chosen when the folder was added; it is on the recovery sheet.", folder)
+	m.unlock = newPassphraseDialog(m.w.win, tr("Passphrase for %s", folder), explain, false, func(passphrase string, done func(error)) {
+		background(func() (struct{}, error) { return struct{}{}, svc.UnlockBackups(ctx, device, folder, passphrase) },
+			func(_ struct{}, err error) {
+				done(err)
+				if err == nil {
+					m.load(device, folder)
+				}
+			})
+	})
 }

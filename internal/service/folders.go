@@ -215,13 +215,20 @@ func startsDotDot(rel string) bool {
 	return len(rel) >= 3 && rel[:2] == ".." && os.IsPathSeparator(rel[2])
 }
 
-// RemoveFolder stops backing up a folder; what is on the server stays.
+// RemoveFolder stops backing up a folder; what is on the server stays, and
+// an encrypted folder's passphrase leaves the keyring.
 func (s *Service) RemoveFolder(path string) error {
 	s.mu.Lock()
 	i, runner, err := s.detachLocked(path)
 	if err != nil {
 		s.mu.Unlock()
 		return err
+	}
+	if f := s.cfg.Folders[i]; f.Encrypted && s.cfg.Account != nil {
+		// Its backups stay; restoring them asks for the passphrase again.
+		if remote, err := format.RemoteFolder(s.cfg.Account.Device, f.Path); err == nil {
+			s.forgetPassphrase(*s.cfg.Account, remote)
+		}
 	}
 	s.cfg.Folders = slices.Delete(s.cfg.Folders, i, i+1)
 	delete(s.cfg.BackedUp, path)
