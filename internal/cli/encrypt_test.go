@@ -23,7 +23,8 @@ import (
 // An encrypted folder end to end on the emulator, as a user meets it:
 // `kumo backup --encrypt` asks for a passphrase twice and prints the
 // recovery sheet; the server holds no plaintext, no plain SHA-256 and no
-// key; rclone, configured from the sheet alone, reads every file back; a
+// key; rclone, configured from the sheet alone and run as
+// docs/encryption.md says, reads every file and version back; a
 // copy rclone writes into the current tree is restored by Kumo; a fresh
 // machine restores two moments with the passphrase, and a wrong one gets
 // its sentence and writes nothing.
@@ -96,25 +97,19 @@ func TestEncryptedFolderWithRclone(t *testing.T) {
 	assertNowhere(t, config, secrets)
 	assertNowhere(t, cache, secrets)
 
-	// rclone reads the folder with the sheet's lines and the Apps Password.
-	obscured, err := crypt.Obscure(e.AppsPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conf := regexp.MustCompile(`(?m)^pass = .*$`).ReplaceAllLiteralString(sheet[strings.Index(sheet, "[infinicloud]"):], "pass = "+obscured)
 	confFile := filepath.Join(t.TempDir(), "rclone.conf")
-	os.WriteFile(confFile, []byte(conf), 0o600)
-	rcloneRun := func(args ...string) {
+	rcloneWork := t.TempDir() // where docs/encryption.md's ./Restored and ./Older land
+	rcloneRun := func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command(rclone, append([]string{"--config", confFile, "--ca-cert", caFile, "--low-level-retries", "1", "--retries", "1"}, args...)...)
 		cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "RCLONE_PASSWORD_COMMAND=")
-		if b, err := cmd.CombinedOutput(); err != nil {
+		cmd.Dir = rcloneWork
+		b, err := cmd.Output()
+		if err != nil {
 			t.Fatalf("rclone %s: %v\n%s", strings.Join(args, " "), err, b)
 		}
+		return string(b)
 	}
-	byRclone := filepath.Join(t.TempDir(), "書類")
-	rcloneRun("copy", "kumo-folder:", byRclone)
-	testenv.AssertSameTree(t, src, byRclone)
 
 	// The second moment: an edit and a new file.
 	first := filepath.Join(t.TempDir(), "first")
@@ -130,6 +125,24 @@ func TestEncryptedFolderWithRclone(t *testing.T) {
 		t.Fatalf("second backup: exit %d (the sheet is shown only once)\n%s\n%s", code, out, errOut)
 	}
 	assertNowhere(t, e.DataDir, map[string][]byte{"the planted text": []byte(plantedText)})
+
+	// docs/encryption.md's recovery, line by line, with the sheet's lines:
+	// rclone alone reads the current files and the versions.
+	for i, args := range recoveryCommands(t, e.AppsPassword) {
+		out := rcloneRun(args...)
+		if i == 0 { // rclone obscure: its output goes on the sheet's pass line
+			conf := regexp.MustCompile(`(?m)^pass = .*$`).ReplaceAllLiteralString(sheet[strings.Index(sheet, "[infinicloud]"):], "pass = "+strings.TrimSpace(out))
+			os.WriteFile(confFile, []byte(conf), 0o600)
+		}
+	}
+	testenv.AssertSameTree(t, src, filepath.Join(rcloneWork, "Restored"))
+	old, _ := filepath.Glob(filepath.Join(rcloneWork, "Older", "notes", "planted.txt", "*~*.txt"))
+	if len(old) != 1 {
+		t.Fatalf("rclone found versions %q of notes/planted.txt, want one", old)
+	}
+	if b, _ := os.ReadFile(old[0]); !bytes.Equal(b, files["notes/planted.txt"]) {
+		t.Errorf("the version rclone read is %q, want the first content", b)
+	}
 
 	// A damaged copy, found by verify and put back with rclone from the
 	// original, is what Kumo restores.
@@ -183,6 +196,38 @@ func TestEncryptedFolderWithRclone(t *testing.T) {
 			t.Error("the passphrase appears in the restore's messages")
 		}
 	}
+}
+
+// recoveryCommands are the rclone lines of docs/encryption.md's recovery
+// block, for this test's account and folder.
+func recoveryCommands(t *testing.T, password string) [][]string {
+	t.Helper()
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "encryption.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(doc), "<!-- recovery")
+	if !ok {
+		t.Fatal("docs/encryption.md has no recovery block")
+	}
+	_, block, _ = strings.Cut(block, "```sh\n")
+	block, _, _ = strings.Cut(block, "```")
+	var cmds [][]string
+	for _, line := range strings.Split(block, "\n") {
+		line, _, _ = strings.Cut(line, "#")
+		fields := strings.Fields(strings.NewReplacer("'YOUR-APPS-PASSWORD'", password, "kumo-Documents", "kumo-folder").Replace(line))
+		if len(fields) == 0 {
+			continue
+		}
+		if fields[0] != "rclone" {
+			t.Fatalf("the recovery block runs %q, not rclone", fields[0])
+		}
+		cmds = append(cmds, fields[1:])
+	}
+	if len(cmds) < 3 || cmds[0][0] != "obscure" {
+		t.Fatalf("the recovery block should start with rclone obscure: %q", cmds)
+	}
+	return cmds
 }
 
 func withStdin(text string, f func()) {
