@@ -67,7 +67,7 @@ bench: deps-test build ## performance against real servers (never part of make t
 	KUMO_BIN=$(abspath $(BIN)) BENCH_OUT=$${BENCH_OUT:-$(abspath bin/bench.json)} \
 		BENCH_LINKS_OUT=$${BENCH_LINKS_OUT:-$(abspath bin/bench-links.json)} \
 		$(GO) test -tags bench -run 'TestBench' -v -count=1 -timeout 150m ./internal/bench/
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./backup/
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./backup/ ./backup/crypt/
 
 lint: $(STATICCHECK) ## gofmt, go vet, staticcheck
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

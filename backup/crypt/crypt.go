@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"runtime/debug"
 
 	"golang.org/x/crypto/nacl/secretbox"
 	"golang.org/x/crypto/scrypt"
@@ -71,6 +72,8 @@ func DeriveKey(passphrase, salt string) (*Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("deriving the key: %w", err)
 	}
+	// scrypt's 16 MiB would otherwise stay resident through the backup.
+	debug.FreeOSMemory()
 	k := &Key{}
 	copy(k.data[:], raw[:32])
 	// Names are not encrypted, so rclone's name key is free for the keyed
@@ -120,50 +123,6 @@ func (k *Key) Encrypt(plain io.Reader) (io.Reader, error) {
 		return nil, err
 	}
 	return k.encryptWith(plain, nonce), nil
-}
-
-func (k *Key) encryptWith(plain io.Reader, nonce [nonceSize]byte) io.Reader {
-	e := &encrypter{key: k, src: plain, nonce: nonce, in: make([]byte, blockData)}
-	e.out = append(append(make([]byte, 0, blockSize), magic...), nonce[:]...)
-	return e
-}
-
-type encrypter struct {
-	key   *Key
-	src   io.Reader
-	nonce [nonceSize]byte
-	in    []byte
-	out   []byte // sealed bytes not yet read
-	pos   int
-	done  bool
-	err   error
-}
-
-func (e *encrypter) Read(p []byte) (int, error) {
-	for e.pos == len(e.out) {
-		if e.done || e.err != nil {
-			if e.err != nil {
-				return 0, e.err
-			}
-			return 0, io.EOF
-		}
-		n, err := io.ReadFull(e.src, e.in)
-		switch {
-		case err == io.EOF || err == io.ErrUnexpectedEOF:
-			e.done = true
-		case err != nil:
-			e.err = err
-			return 0, err
-		}
-		e.out, e.pos = e.out[:0], 0
-		if n > 0 {
-			e.out = secretbox.Seal(e.out, e.in[:n], &e.nonce, &e.key.data)
-			increment(&e.nonce)
-		}
-	}
-	n := copy(p, e.out[e.pos:])
-	e.pos += n
-	return n, nil
 }
 
 // Decrypt returns a reader of enc's plain content. It reads the header now;

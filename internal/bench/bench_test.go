@@ -44,6 +44,7 @@ func envInt(name string, def int) int {
 // run is one measured process.
 type run struct {
 	took   time.Duration
+	cpu    time.Duration // user and system time of the process itself
 	rssMiB float64
 	reqs   map[string]int
 	out    string
@@ -75,6 +76,9 @@ func (b *bench) exec(env []string, name string, args ...string) run {
 	peak := watchPeak(cmd.Process.Pid)
 	err := cmd.Wait()
 	r := run{took: time.Since(start), out: out.String(), reqs: map[string]int{}, rssMiB: peak()}
+	if ps := cmd.ProcessState; ps != nil {
+		r.cpu = ps.UserTime() + ps.SystemTime()
+	}
 	if err != nil {
 		b.t.Fatalf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, r.out)
 	}
