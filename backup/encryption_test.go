@@ -32,7 +32,7 @@ func TestEncryptedFolderLifecycle(t *testing.T) {
 				writeFile(t, src, rel, content)
 			}
 			const passphrase = "a long enough passphrase"
-			key, marker, created, err := backup.UnlockFolder(ctx, client, "pc", src, passphrase)
+			key, marker, created, err := backup.UnlockFolder(ctx, client, "pc", src, true, given(passphrase))
 			if err != nil || !created {
 				t.Fatalf("a new folder's unlock: created %v, %v", created, err)
 			}
@@ -88,14 +88,14 @@ func TestEncryptedFolderLifecycle(t *testing.T) {
 				t.Errorf("a lost index, rebuilt from the encrypted catalog: %d PUT, %d files uploaded again", puts, sum.Files)
 			}
 
-			again, _, created, err := backup.UnlockFolder(ctx, client, "pc", src, passphrase)
+			again, _, created, err := backup.UnlockFolder(ctx, client, "pc", src, true, given(passphrase))
 			if err != nil || created || again.Hash().Size() == 0 {
 				t.Fatalf("the same passphrase again: created %v, %v", created, err)
 			}
 			writes := func() int { return srv.count("PUT") + srv.count("MKCOL") + srv.count("MOVE") + srv.count("DELETE") }
 			before := writes()
 			var locked *format.LockedError
-			if _, _, _, err := backup.UnlockFolder(ctx, client, "pc", src, "not the passphrase"); !errors.As(err, &locked) || !locked.Wrong {
+			if _, _, _, err := backup.UnlockFolder(ctx, client, "pc", src, false, given("not the passphrase")); !errors.As(err, &locked) || !locked.Wrong {
 				t.Errorf("a wrong passphrase: %v, want a LockedError", err)
 			}
 			if n := writes() - before; n != 0 {
@@ -116,8 +116,11 @@ func TestEncryptedFolderLifecycle(t *testing.T) {
 			}
 			before = writes()
 			var p *problem.Error
-			if _, _, _, err := backup.UnlockFolder(ctx, client, "pc", plain, passphrase); !errors.As(err, &p) || p.Kind != problem.AlreadyPlain {
+			if _, _, _, err := backup.UnlockFolder(ctx, client, "pc", plain, true, refuse(t)); !errors.As(err, &p) || p.Kind != problem.AlreadyPlain {
 				t.Errorf("an unencrypted folder: %v, want AlreadyPlain", err)
+			}
+			if key, _, _, err := backup.UnlockFolder(ctx, client, "pc", plain, false, refuse(t)); key != nil || err != nil {
+				t.Errorf("an unencrypted folder, not asked to be encrypted: key %v, %v", key, err)
 			}
 			if n := writes() - before; n != 0 {
 				t.Errorf("refusing an unencrypted folder wrote %d times", n)
@@ -126,6 +129,18 @@ func TestEncryptedFolderLifecycle(t *testing.T) {
 				t.Errorf("the marker changed: %+v", m)
 			}
 		})
+	}
+}
+
+func given(passphrase string) func(bool) (string, error) {
+	return func(bool) (string, error) { return passphrase, nil }
+}
+
+// refuse fails the test if the passphrase is asked.
+func refuse(t *testing.T) func(bool) (string, error) {
+	return func(bool) (string, error) {
+		t.Error("the passphrase was asked for a folder that cannot be encrypted")
+		return "x", nil
 	}
 }
 
@@ -145,4 +160,31 @@ func decryptFile(t *testing.T, key *crypt.Key, path string) string {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return string(b)
+}
+
+// Forgetting a folder leaves a folder whose name starts the same.
+func TestForgetFolderKeepsItsNeighbours(t *testing.T) {
+	ix, err := backup.OpenIndex(filepath.Join(t.TempDir(), "index.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	for _, folder := range []string{"pc/Docs", "pc/Docs old", "pc/Doc"} {
+		for _, rel := range []string{"a.txt", "sub/b.txt"} {
+			if err := ix.Put(folder, rel, backup.Entry{Size: 1, SHA256: "00"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := ix.ForgetFolder("pc/Docs"); err != nil {
+		t.Fatal(err)
+	}
+	if !ix.Empty("pc/Docs") {
+		t.Error("the forgotten folder still has files")
+	}
+	for _, folder := range []string{"pc/Docs old", "pc/Doc"} {
+		if _, ok := ix.Get(folder, "sub/b.txt"); !ok || ix.Empty(folder) {
+			t.Errorf("forgetting pc/Docs took %s's files", folder)
+		}
+	}
 }

@@ -366,3 +366,49 @@ func (ix *Index) dirsUnder(prefix string) []string {
 func (ix *Index) forgetDir(dir string) error {
 	return ix.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketDirs).Delete([]byte(dir)) })
 }
+
+// ForgetFolder drops everything the index knows of a folder (device/name):
+// its files, the server folders and versions under it, its settings and
+// what its next journal record was to say.
+func (ix *Index) ForgetFolder(folder string) error {
+	f := format.FolderOf(folder)
+	return ix.db.Update(func(tx *bolt.Tx) error {
+		for _, d := range []struct {
+			bucket   []byte
+			prefixes []string
+			paths    bool // the prefixes are server folders: each with what is under it
+		}{
+			{bucketFiles, []string{folder + "\x00"}, false},
+			{bucketMeta, []string{folder + "\x00"}, false},
+			{bucketJournal, []string{folder + "\x00"}, false},
+			{bucketDirs, []string{folder, f.AllVersions(), f.Catalogs()}, true},
+			{bucketVersions, []string{f.AllVersions()}, true},
+		} {
+			for _, prefix := range d.prefixes {
+				if err := deletePrefix(tx.Bucket(d.bucket), prefix, d.paths); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// deletePrefix deletes b's keys that start with prefix; for a server
+// folder (paths), only the folder and what is under it, not a sibling
+// whose name starts the same ("Docs" is not "Docs old").
+func deletePrefix(b *bolt.Bucket, prefix string, paths bool) error {
+	var keys [][]byte
+	c := b.Cursor()
+	for k, _ := c.Seek([]byte(prefix)); k != nil && bytes.HasPrefix(k, []byte(prefix)); k, _ = c.Next() {
+		if !paths || len(k) == len(prefix) || k[len(prefix)] == '/' {
+			keys = append(keys, bytes.Clone(k))
+		}
+	}
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}

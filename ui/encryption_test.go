@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+
 	"github.com/kumo-backup/kumo/internal/service"
 	"github.com/kumo-backup/kumo/internal/testenv"
 )
@@ -116,4 +118,57 @@ func TestEncryptedFolderInTheWindow(t *testing.T) {
 	if got := text(r.status); got != "" {
 		t.Errorf("the summary step shows an error: %q", got)
 	}
+}
+
+// Encrypt… on a folder backed up without encryption says what it costs
+// (every file again, the old backup kept), asks a passphrase twice and
+// shows the recovery sheet; the folder is then backed up encrypted.
+func TestEncryptingABackedUpFolderInTheWindow(t *testing.T) {
+	e := testenv.StartEmulator(t)
+	k := newTestApp(t, service.Options{RootCAs: e.Pool()})
+	if err := k.svc.SignIn(context.Background(), service.Login{Service: service.InfiniCLOUD, URL: e.DAVURL("backup"), Area: service.AreaBackup,
+		User: e.User, Device: "desk", Password: e.AppsPassword}, false); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(t.TempDir(), "Album")
+	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 12, MaxSize: 4 << 10, Seed: 17, MaxDepth: 1})
+	if err := k.svc.AddFolder(src, nil); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the first backup", 30*time.Second, func() bool {
+		st := k.svc.Status()
+		return st.State == service.Idle && !st.LastBackup.IsZero()
+	})
+	onUIWait(k.folders.reload)
+	tap(findButton(t, k.folders.content, "Encrypt…"))
+	eventually(t, "what encrypting costs", 20*time.Second, func() bool { return read(func() bool { return k.folders.confirm != nil }) })
+	var top fyne.CanvasObject
+	onUIWait(func() { top = k.win.Canvas().Overlays().Top() })
+	if top == nil {
+		t.Fatal("no dialog says what encrypting costs")
+	}
+	tap(findButton(t, top, "Yes"))
+	p := read(func() *passphraseDialog { return k.folders.asked })
+	if p == nil || p.again == nil {
+		t.Fatal("the passphrase is not asked twice")
+	}
+	onUIWait(func() { p.entry.SetText("album passphrase 2026"); p.again.SetText("album passphrase 2026") })
+	tap(p.ok)
+	eventually(t, "encryption to be on", 30*time.Second, func() bool { return strings.HasPrefix(text(k.folders.message), "Encryption is on") })
+	if read(func() *recoverySheet { return k.folders.sheet }) == nil {
+		t.Error("no recovery sheet was shown")
+	}
+	if cfg := k.svc.Config(); len(cfg.Folders) != 1 || !cfg.Folders[0].Encrypted {
+		t.Fatalf("the settings: %+v", cfg.Folders)
+	}
+	server := filepath.Join(e.AreaDir(e.User, "backup"), "desk", "Album")
+	eventually(t, "the encrypted backup", 30*time.Second, func() bool {
+		entries, _ := os.ReadDir(server)
+		for _, en := range entries {
+			if !en.IsDir() && strings.HasSuffix(en.Name(), ".bin") {
+				return true
+			}
+		}
+		return false
+	})
 }

@@ -25,9 +25,11 @@ type foldersScreen struct {
 	path    *widget.Entry
 	encrypt *widget.Check
 	message *widget.Label
-	// asked and sheet are the passphrase dialog and recovery sheet last shown.
-	asked *passphraseDialog
-	sheet *recoverySheet
+	// confirm, asked and sheet are the dialogs last shown: what encrypting
+	// costs, the passphrase, the recovery sheet.
+	confirm dialog.Dialog
+	asked   *passphraseDialog
+	sheet   *recoverySheet
 }
 
 func newFoldersScreen(k *App) *foldersScreen {
@@ -151,10 +153,13 @@ func (f *foldersScreen) row(folder service.Folder) fyne.CanvasObject {
 		estimate.SetText(s)
 	})
 	var about fyne.CanvasObject = estimate
+	actions := fyne.CanvasObject(remove)
 	if folder.Encrypted {
 		about = container.NewHBox(estimate, widget.NewLabel(tr("· encrypted")))
+	} else {
+		actions = container.NewHBox(widget.NewButton(tr("Encrypt…"), func() { f.encryptExisting(folder) }), remove)
 	}
-	return container.NewVBox(container.NewBorder(nil, nil, nil, remove, name), about,
+	return container.NewVBox(container.NewBorder(nil, nil, nil, actions, name), about,
 		container.NewBorder(nil, nil, nil, save, excludes), metered, widget.NewSeparator())
 }
 
@@ -213,32 +218,85 @@ func (f *foldersScreen) added(path, line string) {
 	f.reload()
 }
 
+// encryptExisting turns encryption on for a folder backed up without it,
+// once the person has read what it costs: every file uploaded again, and
+// the unencrypted backup kept until they delete it.
+func (f *foldersScreen) encryptExisting(folder service.Folder) {
+	f.message.SetText(tr("Counting the files in %s…", folder.Path))
+	type size struct{ files, bytes int64 }
+	background(func() (size, error) {
+		ctx, cancel := context.WithTimeout(f.app.svc.Context(), 2*time.Minute)
+		defer cancel()
+		files, bytes, err := service.Estimate(ctx, folder.Path, folder.Excludes)
+		return size{files, bytes}, err
+	}, func(sz size, err error) {
+		if err != nil {
+			f.message.SetText(service.Sentence(err))
+			return
+		}
+		f.message.SetText("")
+		cost := tr("Encrypting %s uploads its %s files (%s) again. Its unencrypted backup stays on the server as a folder of its own, "+
+			"restorable, and takes %s of your storage until you delete it (Restore shows it; the service's web page deletes it).",
+			filepath.Base(folder.Path), human.Count(sz.files), human.Bytes(sz.bytes), human.Bytes(sz.bytes))
+		f.confirm = dialog.NewConfirm(tr("Encrypt %s?", filepath.Base(folder.Path)), cost, func(ok bool) {
+			if ok {
+				f.askNewPassphrase(folder.Path, func(ctx context.Context, passphrase string) (string, string, error) {
+					sheet, aside, err := f.app.svc.EncryptFolder(ctx, folder.Path, passphrase)
+					if err != nil {
+						return "", sheet, err
+					}
+					return tr("Encryption is on for %s: its files are being uploaded again. The unencrypted backup is kept as %s.", folder.Path, aside), sheet, nil
+				})
+			}
+		}, f.app.win)
+		f.confirm.Show()
+	})
+}
+
 // addEncrypted asks for a new passphrase twice, adds the folder with it,
 // and shows the recovery sheet once.
 func (f *foldersScreen) addEncrypted(path string) {
+	f.askNewPassphrase(path, func(ctx context.Context, passphrase string) (string, string, error) {
+		line, err := f.countLine(path, nil)
+		if err != nil {
+			return "", "", err
+		}
+		sheet, err := f.app.svc.AddEncryptedFolder(ctx, path, nil, passphrase)
+		if err != nil {
+			return "", "", err
+		}
+		return tr("Added %s (%s): its first backup has started.", path, line), sheet, nil
+	})
+}
+
+// askNewPassphrase asks for a folder's new passphrase twice and gives it to
+// use, in the background: what it says goes under the list, and its
+// recovery sheet is shown once.
+func (f *foldersScreen) askNewPassphrase(path string, use func(ctx context.Context, passphrase string) (said, sheet string, err error)) {
 	explain := tr("Kumo encrypts this folder's files before they leave this computer, in rclone's open format, so rclone alone can also read them. " +
 		"Choose a passphrase you will remember: without it nobody, not Kumo nor InfiniCLOUD, can bring the files back. " +
 		"If this folder was encrypted before (on this computer before a reinstall), type its passphrase.")
 	f.asked = newPassphraseDialog(f.app.win, tr("Encrypt %s", filepath.Base(path)), explain, true, func(passphrase string, done func(error)) {
-		type result struct{ line, sheet string }
+		type result struct{ said, sheet string }
 		background(func() (result, error) {
-			line, err := f.countLine(path, nil)
-			if err != nil {
-				return result{}, err
-			}
 			ctx, cancel := context.WithTimeout(f.app.svc.Context(), 2*time.Minute)
 			defer cancel()
-			sheet, err := f.app.svc.AddEncryptedFolder(ctx, path, nil, passphrase)
-			return result{line, sheet}, err
+			said, sheet, err := use(ctx, passphrase)
+			return result{said, sheet}, err
 		}, func(r result, err error) {
 			done(err)
-			if err != nil {
-				return
-			}
-			f.added(path, r.line)
 			if r.sheet != "" {
 				f.sheet = showRecoverySheet(f.app.win, r.sheet)
 			}
+			if err != nil {
+				return
+			}
+			f.message.SetText(r.said)
+			if strings.TrimSpace(f.path.Text) == path {
+				f.path.SetText("")
+			}
+			f.encrypt.SetChecked(false)
+			f.reload()
 		})
 	})
 }

@@ -7,15 +7,6 @@ import (
 	"github.com/kumo-backup/kumo/backup/format"
 )
 
-// Encrypted reports whether a folder is encrypted: its marker is on the server.
-func Encrypted(ctx context.Context, r Remote, device, folder string) (bool, error) {
-	if err := checkNames(device, folder); err != nil {
-		return false, err
-	}
-	m, err := format.ReadMarker(ctx, r, format.Folder{Device: device, Name: folder})
-	return m != nil, err
-}
-
 // Unlock is r reading the folder through its encryption, when it has one:
 // passphrase is asked only then, and derives its key, or the error is a
 // format.LockedError before anything is read. A folder that is not

@@ -78,22 +78,16 @@ func (c *cmd) unlockBackup(ctx context.Context, s *session.Session, f *account.F
 		return err
 	}
 	rf := format.FolderOf(remote)
-	encrypted, err := restore.Encrypted(ctx, s.Client, rf.Device, rf.Name)
-	if err != nil {
-		return err
-	}
-	if !encrypted && !f.Encrypted {
-		return nil
+	var passphrase string
+	u, err := s.UnlockFolder(ctx, *f, func(isNew bool) (string, error) {
+		p, err := c.passphrase(s, rf.Device, rf.Name, file, isNew)
+		passphrase = p
+		return p, err
+	})
+	if err != nil || u == nil {
+		return err // u is nil for a folder that is not encrypted
 	}
 	f.Encrypted = true
-	passphrase, err := c.passphrase(s, rf.Device, rf.Name, file, !encrypted)
-	if err != nil {
-		return err
-	}
-	u, err := s.UnlockFolder(ctx, *f, passphrase)
-	if err != nil {
-		return err
-	}
 	if err := account.SavePassphrase(s.Account, remote, passphrase); err != nil && !s.IsDemo() {
 		fmt.Fprintln(c.env.Stderr, msg.T("The passphrase could not be kept in the system keyring (%v): give it again next time.", err))
 	}

@@ -174,8 +174,10 @@ var English = Table{Language: "en", Sep: " ", Entries: map[Kind]Entry{
 	},
 	AlreadyPlain: {
 		Says: "{folder} is already backed up without encryption, and Kumo does not turn encryption on for a folder silently.",
-		Do: "Back it up without encryption, or first delete its backup on the server ({device}/{folder} and {device}/.kumo on the service's web page) " +
-			"and then add it as encrypted: every file is uploaded again, and its earlier versions are gone.",
+		Do: "In the app, Folders → Encrypt… on that folder does it: it says how much is uploaded again, and keeps the unencrypted " +
+			"backup on the server, restorable, until you delete it.",
+		DoCLI: "Back it up without --encrypt, or turn encryption on in the app (Folders → Encrypt…), which uploads it again and keeps " +
+			"the unencrypted backup until you delete it.",
 	},
 	HistoryGap: {
 		Says: "The backup history of {folder} is missing a record (damaged or removed on the server), " +

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"slices"
 
 	"github.com/kumo-backup/kumo/account"
+	"github.com/kumo-backup/kumo/backup"
 	"github.com/kumo-backup/kumo/backup/format"
 	"github.com/kumo-backup/kumo/backup/restore"
 	"github.com/kumo-backup/kumo/internal/msg"
@@ -35,7 +38,7 @@ func (s *Service) AddEncryptedFolder(ctx context.Context, path string, excludes 
 		return "", err
 	}
 	f := account.Folder{Path: abs, Excludes: excludes, Encrypted: true}
-	u, err := sess.UnlockFolder(ctx, f, passphrase)
+	u, err := sess.UnlockFolder(ctx, f, session.Given(passphrase))
 	if err != nil {
 		return "", sess.Explain(err)
 	}
@@ -191,4 +194,72 @@ func (s *Service) forgetPassphrasesLocked(a account.Account) {
 			s.forgetPassphrase(a, remote)
 		}
 	}
+}
+
+// EncryptFolder turns encryption on for a folder backed up without it.
+// Its unencrypted backup is set aside on the server as aside ("Documents
+// (unencrypted 2026-12-04 0930)"), where it stays restorable until the user
+// deletes it, and every file is uploaded again, encrypted. The window says
+// so, with the size, before it calls this.
+func (s *Service) EncryptFolder(ctx context.Context, path, passphrase string) (sheet, aside string, err error) {
+	if len([]rune(passphrase)) < MinPassphrase {
+		return "", "", errors.New(msg.T("The passphrase is shorter than %d characters: choose a longer one, such as a few words.", MinPassphrase))
+	}
+	sess, err := s.session()
+	if err != nil {
+		return "", "", err
+	}
+	ix, err := sess.Index()
+	if err != nil {
+		return "", "", err
+	}
+	s.mu.Lock()
+	i, runner, err := s.detachLocked(path)
+	if err != nil {
+		s.mu.Unlock()
+		return "", "", err
+	}
+	f := s.cfg.Folders[i]
+	s.mu.Unlock()
+	if runner != nil {
+		runner.Stop(path) // no pass may write the index or the server meanwhile
+	}
+	restart := func(f account.Folder) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if i := slices.IndexFunc(s.cfg.Folders, func(c account.Folder) bool { return c.Path == path }); i >= 0 {
+			s.cfg.Folders[i] = f
+			if err := s.saveLocked(); err != nil {
+				s.log.Error("saving the settings", "err", err)
+			}
+			s.startFolderLocked(f)
+		}
+		s.changedLocked()
+	}
+	if f.Encrypted {
+		restart(f)
+		return "", "", fmt.Errorf("%s is already encrypted", path)
+	}
+	aside = msg.T("%s (unencrypted %s)", filepath.Base(path), s.opts.Now().Format("2006-01-02 1504"))
+	if err := backup.SetAside(ctx, sess.Client, ix, sess.Account.Device, path, aside); err != nil {
+		restart(f)
+		return "", "", sess.Explain(err)
+	}
+	f.Encrypted = true
+	u, err := sess.UnlockFolder(ctx, f, session.Given(passphrase))
+	if err != nil {
+		f.Encrypted = false // backed up afresh without encryption: the set-aside copy stays
+		restart(f)
+		return "", aside, sess.Explain(err)
+	}
+	// The session holds the key now: the folder goes on encrypted even
+	// when the keyring refuses the passphrase (it is then asked next time).
+	kept := s.keepPassphrase(sess.Account, u.Remote, passphrase)
+	if u.Created {
+		if sheet, err = sess.RecoverySheet(u, passphrase); err != nil {
+			kept = errors.Join(kept, err)
+		}
+	}
+	restart(f)
+	return sheet, aside, kept
 }

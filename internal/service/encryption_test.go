@@ -117,3 +117,98 @@ func TestEncryptedFolderThroughTheService(t *testing.T) {
 		t.Errorf("re-adding the folder uploaded %d times (at most one catalog)", n)
 	}
 }
+
+// Turning encryption on for a folder backed up without it: the unencrypted
+// backup is set aside on the server, whole and restorable under its new
+// name, and every file is uploaded again, encrypted.
+func TestEncryptingAFolderBackedUpWithout(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	e := testenv.StartEmulator(t)
+	ctx := context.Background()
+	svc, err := service.New(service.Options{ConfigPath: filepath.Join(t.TempDir(), "config.json"), RootCAs: e.Pool(), NoKeyring: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	if err := svc.SignIn(ctx, service.Login{Service: service.InfiniCLOUD, URL: e.DAVURL("backup"), Area: service.AreaBackup, User: e.User,
+		Device: "laptop", Password: e.AppsPassword}, false); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(t.TempDir(), "Letters")
+	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 30, MaxSize: 8 << 10, Seed: 41, MaxDepth: 2})
+	testenv.RemoveEmptyDirs(t, src)
+	os.WriteFile(filepath.Join(src, "draft.txt"), []byte("first draft"), 0o644)
+	if err := svc.AddFolder(src, nil); err != nil {
+		t.Fatal(err)
+	}
+	area := e.AreaDir(e.User, "backup")
+	uploaded := func(rel string) func() bool {
+		return func() bool { _, err := os.Stat(filepath.Join(area, "laptop", "Letters", rel)); return err == nil }
+	}
+	testenv.Eventually(t, "the unencrypted backup", 60*time.Second, func() bool {
+		st := svc.Status()
+		return uploaded("draft.txt")() && st.State == service.Idle && !st.LastBackup.IsZero()
+	})
+	// An edit, so that the backup set aside has a version too.
+	last := svc.Status().LastBackup
+	os.WriteFile(filepath.Join(src, "draft.txt"), []byte("second draft"), 0o644)
+	testenv.Eventually(t, "the edit's backup", 60*time.Second, func() bool { return svc.Status().LastBackup.After(last) })
+	plain := filepath.Join(t.TempDir(), "plain")
+	os.CopyFS(plain, os.DirFS(src))
+
+	puts := e.Requests("PUT")
+	sheet, aside, err := svc.EncryptFolder(ctx, src, "a passphrase for my letters")
+	if err != nil || !strings.Contains(sheet, "[kumo-Letters]") || !strings.HasPrefix(aside, "Letters (unencrypted ") {
+		t.Fatalf("EncryptFolder: %v, aside %q\n%s", err, aside, sheet)
+	}
+	testenv.Eventually(t, "the encrypted backup", 60*time.Second, uploaded("draft.txt"+crypt.Suffix))
+	testenv.Eventually(t, "every file uploaded again, encrypted", 60*time.Second, func() bool {
+		missing := 0
+		filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+			if rel, _ := filepath.Rel(src, p); err == nil && d.Type().IsRegular() && !uploaded(rel+crypt.Suffix)() {
+				missing++
+			}
+			return nil
+		})
+		return missing == 0
+	})
+	if n, files := e.Requests("PUT")-puts, countFiles(t, src); n < int64(files) {
+		t.Errorf("%d PUT for %d files", n, files)
+	}
+	if _, err := os.Stat(filepath.Join(area, "laptop", "Letters", "draft.txt")); err == nil {
+		t.Error("the unencrypted copy is still beside the encrypted one")
+	}
+	testenv.AssertSameTree(t, plain, filepath.Join(area, "laptop", aside))
+	if versions, _ := os.ReadDir(filepath.Join(area, "laptop", ".kumo", "versions", aside, "draft.txt")); len(versions) != 1 {
+		t.Errorf("the set-aside backup has %d versions of draft.txt, want the first draft", len(versions))
+	}
+
+	// The set-aside backup restores as it was, with its history.
+	snaps, err := svc.Snapshots(ctx, "laptop", aside)
+	if err != nil || len(snaps) == 0 {
+		t.Fatalf("the set-aside backup's moments: %v %v", snaps, err)
+	}
+	v, err := svc.OpenSnapshot(ctx, "laptop", aside, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	to := filepath.Join(t.TempDir(), "restored")
+	if _, err := svc.Restore(ctx, v, service.RestoreOptions{To: to}); err != nil {
+		t.Fatal(err)
+	}
+	testenv.AssertSameTree(t, plain, to)
+	if cfg := svc.Config(); len(cfg.Folders) != 1 || !cfg.Folders[0].Encrypted {
+		t.Errorf("the settings: %+v", cfg.Folders)
+	}
+}
+
+func countFiles(t *testing.T, root string) (n int) {
+	t.Helper()
+	filepath.WalkDir(root, func(_ string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			n++
+		}
+		return nil
+	})
+	return n
+}

@@ -26,22 +26,27 @@ type Unlocked struct {
 	Marker  crypt.Marker
 }
 
-// UnlockFolder readies an encrypted folder with its passphrase: it derives
-// the key from the folder's marker on the server (writing the marker when
-// the folder has no backup yet) and keeps it for the folder's engines. It
+// UnlockFolder readies an encrypted folder: it derives the key from the
+// folder's marker on the server and the passphrase, asked only when needed
+// (backup.UnlockFolder), and keeps it for the folder's engines. With
+// f.Encrypted a folder with no backup yet is set up (Created); without, a
+// folder that is not encrypted on the server gives nil and asks nothing. It
 // writes nothing when the passphrase is wrong or the folder is already
 // backed up without encryption. The caller keeps the passphrase in the
 // keyring (account.SavePassphrase) once this succeeds.
-func (s *Session) UnlockFolder(ctx context.Context, f account.Folder, passphrase string) (*Unlocked, error) {
+func (s *Session) UnlockFolder(ctx context.Context, f account.Folder, passphrase func(isNew bool) (string, error)) (*Unlocked, error) {
 	remote, err := format.RemoteFolder(s.Account.Device, f.Path)
 	if err != nil {
 		return nil, err
 	}
-	if s.opts.Redactor != nil {
-		s.opts.Redactor.Add("", passphrase)
-	}
-	key, m, created, err := backup.UnlockFolder(ctx, s.Client, s.Account.Device, f.Path, passphrase)
-	if err != nil {
+	key, m, created, err := backup.UnlockFolder(ctx, s.Client, s.Account.Device, f.Path, f.Encrypted, func(isNew bool) (string, error) {
+		p, err := passphrase(isNew)
+		if s.opts.Redactor != nil && p != "" {
+			s.opts.Redactor.Add("", p)
+		}
+		return p, err
+	})
+	if err != nil || key == nil {
 		return nil, err
 	}
 	s.keyMu.Lock()
@@ -51,6 +56,11 @@ func (s *Session) UnlockFolder(ctx context.Context, f account.Folder, passphrase
 	s.keys[remote] = key
 	s.keyMu.Unlock()
 	return &Unlocked{Remote: remote, Created: created, Marker: *m}, nil
+}
+
+// Given is a passphrase known already, for UnlockFolder.
+func Given(passphrase string) func(bool) (string, error) {
+	return func(bool) (string, error) { return passphrase, nil }
 }
 
 // folderKey is an encrypted folder's key: kept from UnlockFolder, or from
@@ -82,7 +92,7 @@ func (s *Session) folderKey(f account.Folder) (*crypt.Key, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), unlockTimeout)
 	defer cancel()
-	if _, err := s.UnlockFolder(ctx, f, passphrase); err != nil {
+	if _, err := s.UnlockFolder(ctx, f, Given(passphrase)); err != nil {
 		return nil, err
 	}
 	s.keyMu.Lock()
