@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kumo-backup/kumo/backup"
 	"github.com/kumo-backup/kumo/backup/crypt"
@@ -82,6 +83,39 @@ func TestEncryptedFolderLifecycle(t *testing.T) {
 			if len(catalogs) == 0 {
 				t.Error("no catalog on the server")
 			}
+
+			// Verification reads the copies back through the key: all good, then
+			// one damaged on the server is found.
+			verify := func() backup.VerifyReport {
+				t.Helper()
+				e, err := backup.New(client, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer e.Close()
+				// The first step starts a round; a millisecond later the whole period is due.
+				lim := backup.VerifyLimits{Period: time.Millisecond, MaxFiles: 100, MaxBytes: 1 << 30, Rate: -1}
+				first, err := e.Verify(ctx, lim)
+				if err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(2 * time.Millisecond)
+				rep, err := e.Verify(ctx, lim)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rep.Checked += first.Checked
+				rep.Damaged = append(first.Damaged, rep.Damaged...)
+				return rep
+			}
+			if rep := verify(); rep.Checked != int64(len(files)) || len(rep.Damaged) != 0 {
+				t.Errorf("verifying the encrypted copies: %d checked of %d, damaged %v", rep.Checked, len(files), rep.Damaged)
+			}
+			os.WriteFile(filepath.Join(current, "名前", "メモ.txt"+crypt.Suffix), []byte("RCLONE\x00\x00 but not the file"), 0o644)
+			if rep := verify(); len(rep.Damaged) != 1 || rep.Damaged[0].Path != "名前/メモ.txt" {
+				t.Errorf("a damaged encrypted copy: %+v", rep.Damaged)
+			}
+			pass() // sends it again
 
 			os.Remove(index)
 			if puts := delta("PUT", func() { sum = pass() }); puts > 1 || sum.Files != 0 {

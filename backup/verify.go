@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/kumo-backup/kumo/backup/crypt"
 	"github.com/kumo-backup/kumo/internal/problem"
 )
 
@@ -179,7 +180,7 @@ func verifyTarget(st VerifyState, now time.Time, period time.Duration) (files, b
 // ones it compares its bytes too. A file that changed meanwhile is neither.
 func (e *Engine) verifyFile(ctx context.Context, rel string, en Entry, limiter *rate.Limiter) (damaged, rotted, err error) {
 	got, size, err := e.hashRemote(ctx, e.folderAt.Current(rel), en.Size, limiter)
-	if err != nil && !isNotFound(err) {
+	if err != nil && !isNotFound(err) && !crypt.Damaged(err) {
 		return nil, nil, err
 	}
 	if now, ok := e.ix.Get(e.folder, rel); !ok || now != en {

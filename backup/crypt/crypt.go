@@ -50,6 +50,14 @@ var (
 	ErrTruncated = errors.New("the encrypted file is cut short")
 )
 
+// Damaged reports whether err means an encrypted file is not what was
+// written (cut short, not encrypted, or a block that does not open with a
+// key that opened the folder's marker): a damaged copy, not a failure to
+// read it.
+func Damaged(err error) bool {
+	return errors.Is(err, ErrTruncated) || errors.Is(err, ErrNotEncrypted) || errors.Is(err, ErrWrongPassphrase)
+}
+
 // Key is what a passphrase and a salt derive: the content key, and a key
 // for the hashes the server is told. It is never written anywhere.
 type Key struct {
