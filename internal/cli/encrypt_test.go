@@ -289,3 +289,51 @@ func assertNowhere(t *testing.T, root string, what map[string][]byte) (searched 
 	})
 	return searched
 }
+
+// --encrypt refuses, with a sentence and nothing set up: a short
+// passphrase, two that differ, and a folder backed up without encryption
+// (before any passphrase is asked).
+func TestEncryptRefusals(t *testing.T) {
+	isolate(t)
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+	e := testenv.StartEmulator(t)
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	os.WriteFile(caFile, e.Cert.CertPEM, 0o644)
+	conn := []string{"--url", e.DAVURL("backup"), "--user", e.User, "--device", "pc", "--ca-file", caFile}
+	src := filepath.Join(t.TempDir(), "Notes")
+	writeFiles(t, src, map[string][]byte{"a.txt": []byte("a")})
+	marker := filepath.Join(e.DataDir, e.User, "backup", "pc", ".kumo", "encryption", "Notes.json")
+	for _, c := range []struct {
+		name, stdin, env, want string
+	}{
+		{"short", "", "short", "shorter than 8"},
+		{"differ", "one passphrase\nanother passphrase\n", "", "differ"},
+	} {
+		env := map[string]string{"KUMO_PASSWORD": e.AppsPassword, cli.PassphraseEnv: c.env}
+		var code int
+		var errOut string
+		withStdin(c.stdin, func() {
+			code, _, errOut = run(t, env, append(append([]string{"backup", "--once", "--encrypt"}, conn...), src)...)
+		})
+		if code == 0 || !strings.Contains(errOut, c.want) {
+			t.Errorf("%s: exit %d, %q; want %q", c.name, code, errOut, c.want)
+		}
+		if _, err := os.Stat(marker); err == nil {
+			t.Fatalf("%s: the folder's encryption was set up", c.name)
+		}
+	}
+	if code, out, errOut := run(t, map[string]string{"KUMO_PASSWORD": e.AppsPassword}, append(append([]string{"backup", "--once"}, conn...), src)...); code != 0 {
+		t.Fatalf("plain backup: exit %d\n%s%s", code, out, errOut)
+	}
+	var code int
+	var errOut string
+	withStdin("", func() { // nothing to read: asking would fail with another sentence
+		code, _, errOut = run(t, map[string]string{"KUMO_PASSWORD": e.AppsPassword}, append(append([]string{"backup", "--once", "--encrypt"}, conn...), src)...)
+	})
+	if code == 0 || !strings.Contains(errOut, "already backed up without encryption") {
+		t.Errorf("--encrypt on a folder backed up without: exit %d, %q", code, errOut)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("the unencrypted folder's encryption was set up")
+	}
+}

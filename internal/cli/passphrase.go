@@ -24,6 +24,14 @@ func (c *cmd) passphraseFlag() *string {
 // passphrase finds an encrypted folder's passphrase: a file, the
 // environment, the keyring, or the terminal, where a new one is asked twice.
 func (c *cmd) passphrase(s *session.Session, device, name, file string, isNew bool) (string, error) {
+	p, err := c.findPassphrase(s, device, name, file, isNew)
+	if err == nil && isNew && len([]rune(p)) < session.MinPassphrase {
+		return "", fmt.Errorf("%s", msg.T("the passphrase is shorter than %d characters: choose a longer one, such as a few words", session.MinPassphrase))
+	}
+	return p, err
+}
+
+func (c *cmd) findPassphrase(s *session.Session, device, name, file string, isNew bool) (string, error) {
 	switch {
 	case file != "":
 		return account.ReadPasswordFile(file)
@@ -35,30 +43,23 @@ func (c *cmd) passphrase(s *session.Session, device, name, file string, isNew bo
 			return p, nil
 		}
 	}
-	if isNew {
-		fmt.Fprintf(c.env.Stderr, msg.T("%s/%s will be encrypted. Choose a passphrase: without it nobody, not Kumo nor InfiniCLOUD, can bring the files back.\n"), device, name)
+	if !isNew {
+		return promptSecret(c.env, msg.T("Passphrase for %s/%s: ", device, name))
 	}
+	fmt.Fprintf(c.env.Stderr, msg.T("%s/%s will be encrypted. Choose a passphrase: without it nobody, not Kumo nor InfiniCLOUD, can bring the files back.\n"), device, name)
 	p, err := promptSecret(c.env, msg.T("Passphrase for %s/%s: ", device, name))
+	if err != nil || len([]rune(p)) < session.MinPassphrase {
+		return p, err // too short: said by passphrase before it is asked again
+	}
+	again, err := promptSecret(c.env, msg.T("The same passphrase again: "))
 	if err != nil {
 		return "", err
 	}
-	if isNew {
-		if len([]rune(p)) < minPassphrase {
-			return "", fmt.Errorf("%s", msg.T("the passphrase is shorter than %d characters: choose a longer one, such as a few words", minPassphrase))
-		}
-		again, err := promptSecret(c.env, msg.T("The same passphrase again: "))
-		if err != nil {
-			return "", err
-		}
-		if again != p {
-			return "", errors.New(msg.T("the two passphrases differ: nothing was set up; run the command again"))
-		}
+	if again != p {
+		return "", errors.New(msg.T("the two passphrases differ: nothing was set up; run the command again"))
 	}
 	return p, nil
 }
-
-// minPassphrase is the shortest passphrase accepted for a new encrypted folder.
-const minPassphrase = 8
 
 // promptSecret asks on the terminal without echo, or reads a line of stdin.
 func promptSecret(env Env, prompt string) (string, error) {

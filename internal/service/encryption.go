@@ -17,7 +17,7 @@ import (
 )
 
 // MinPassphrase is the shortest passphrase a new encrypted folder accepts.
-const MinPassphrase = 8
+const MinPassphrase = session.MinPassphrase
 
 // AddEncryptedFolder chooses a folder to back up encrypted with
 // passphrase (docs/encryption.md) and starts watching it. The passphrase

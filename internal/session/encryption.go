@@ -14,6 +14,9 @@ import (
 	"github.com/kumo-backup/kumo/internal/msg"
 )
 
+// MinPassphrase is the shortest passphrase a new encrypted folder accepts.
+const MinPassphrase = 8
+
 // unlockTimeout bounds reading (or writing) a folder's marker when an
 // engine is prepared.
 const unlockTimeout = time.Minute
