@@ -156,6 +156,7 @@ func (f *foldersScreen) row(folder service.Folder) fyne.CanvasObject {
 	actions := fyne.CanvasObject(remove)
 	if folder.Encrypted {
 		about = container.NewHBox(estimate, widget.NewLabel(tr("· encrypted")))
+		actions = container.NewHBox(widget.NewButton(tr("Passphrase…"), func() { f.unlock(folder.Path) }), remove)
 	} else {
 		actions = container.NewHBox(widget.NewButton(tr("Encrypt…"), func() { f.encryptExisting(folder) }), remove)
 	}
@@ -253,6 +254,24 @@ func (f *foldersScreen) encryptExisting(folder service.Folder) {
 	})
 }
 
+// unlock gives an encrypted folder's passphrase again, when the keyring
+// no longer has it (the folder then says a passphrase is needed).
+func (f *foldersScreen) unlock(path string) {
+	explain := tr("Type the passphrase of %s, chosen when it was added (it is on the recovery sheet). Kumo keeps it in the system keyring.", filepath.Base(path))
+	f.asked = newPassphraseDialog(f.app.win, tr("Passphrase for %s", filepath.Base(path)), explain, false, func(passphrase string, done func(error)) {
+		background(func() (struct{}, error) {
+			ctx, cancel := context.WithTimeout(f.app.svc.Context(), 2*time.Minute)
+			defer cancel()
+			return struct{}{}, f.app.svc.UnlockFolder(ctx, path, passphrase)
+		}, func(_ struct{}, err error) {
+			done(err)
+			if err == nil {
+				f.message.SetText(tr("The passphrase of %s is kept: its backup goes on.", path))
+			}
+		})
+	})
+}
+
 // addEncrypted asks for a new passphrase twice, adds the folder with it,
 // and shows the recovery sheet once.
 func (f *foldersScreen) addEncrypted(path string) {
@@ -263,7 +282,7 @@ func (f *foldersScreen) addEncrypted(path string) {
 		}
 		sheet, err := f.app.svc.AddEncryptedFolder(ctx, path, nil, passphrase)
 		if err != nil {
-			return "", "", err
+			return "", sheet, err
 		}
 		return tr("Added %s (%s): its first backup has started.", path, line), sheet, nil
 	})
@@ -284,12 +303,16 @@ func (f *foldersScreen) askNewPassphrase(path string, use func(ctx context.Conte
 			said, sheet, err := use(ctx, passphrase)
 			return result{said, sheet}, err
 		}, func(r result, err error) {
-			done(err)
+			if err != nil && r.sheet == "" {
+				done(err) // nothing was set up: the dialog stays, with the sentence
+				return
+			}
+			done(nil)
 			if r.sheet != "" {
 				f.sheet = showRecoverySheet(f.app.win, r.sheet)
 			}
-			if err != nil {
-				return
+			if err != nil { // set up, but the keyring did not keep the passphrase
+				r.said = service.Sentence(err)
 			}
 			f.message.SetText(r.said)
 			if strings.TrimSpace(f.path.Text) == path {

@@ -168,8 +168,9 @@ var English = Table{Language: "en", Sep: " ", Entries: map[Kind]Entry{
 		Do:   "Type the passphrase chosen when the folder was added (it is on the recovery sheet); letters, spaces and case must match exactly.",
 	},
 	PassphraseNeeded: {
-		Says:  "{folder} is encrypted: its passphrase is needed to read or add to its backups.",
-		Do:    "Type the passphrase chosen when the folder was added (it is on the recovery sheet).",
+		Says: "{folder} is encrypted: its passphrase is needed to read or add to its backups.",
+		Do: "Type the passphrase chosen when the folder was added (it is on the recovery sheet): " +
+			"Folders → Passphrase… for a folder backed up here, or when Restore asks.",
 		DoCLI: "Type it when asked, or give it with --passphrase-file or the KUMO_PASSPHRASE environment variable.",
 	},
 	AlreadyPlain: {

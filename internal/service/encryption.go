@@ -42,15 +42,43 @@ func (s *Service) AddEncryptedFolder(ctx context.Context, path string, excludes 
 	if err != nil {
 		return "", sess.Explain(err)
 	}
-	if err := s.keepPassphrase(sess.Account, u.Remote, passphrase); err != nil {
-		return "", err
-	}
 	if u.Created {
 		if sheet, err = sess.RecoverySheet(u, passphrase); err != nil {
 			return "", err
 		}
 	}
-	return sheet, s.addFolder(f)
+	// The session holds the key: the folder is added even when the keyring
+	// refuses the passphrase (the sheet is then shown with that sentence,
+	// and Folders → Passphrase… gives it again after a restart).
+	kept := s.keepPassphrase(sess.Account, u.Remote, passphrase)
+	if err := s.addFolder(f); err != nil {
+		return sheet, err
+	}
+	return sheet, kept
+}
+
+// UnlockFolder gives an encrypted folder's passphrase again, when the
+// keyring lost it (or never kept it): it is checked against the folder's
+// marker, kept, and the folder's backup goes on. A wrong one changes
+// nothing.
+func (s *Service) UnlockFolder(ctx context.Context, path, passphrase string) error {
+	sess, err := s.session()
+	if err != nil {
+		return err
+	}
+	cfg := s.Config()
+	i := slices.IndexFunc(cfg.Folders, func(f account.Folder) bool { return f.Path == path })
+	if i < 0 || !cfg.Folders[i].Encrypted {
+		return fmt.Errorf("%s is not an encrypted folder of this computer", path)
+	}
+	u, err := sess.UnlockFolder(ctx, cfg.Folders[i], session.Given(passphrase))
+	if err != nil {
+		return sess.Explain(err)
+	}
+	if err := s.keepPassphrase(sess.Account, u.Remote, passphrase); err != nil {
+		return err
+	}
+	return s.updateFolder(path, func(*account.Folder) {}) // its engine starts again, with the key
 }
 
 // NeedsPassphrase reports whether err is an encrypted folder asked for

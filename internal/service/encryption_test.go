@@ -212,3 +212,63 @@ func countFiles(t *testing.T, root string) (n int) {
 	})
 	return n
 }
+
+// The keyring lost an encrypted folder's passphrase (here: a service that
+// keeps none, started again, on the demo server): the folder says a
+// passphrase is needed and backs up nothing; a wrong one changes nothing;
+// the right one, given through UnlockFolder, lets its backup go on.
+func TestPassphraseGivenAgain(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	ctx := context.Background()
+	config, demo := filepath.Join(t.TempDir(), "config.json"), t.TempDir()
+	start := func() *service.Service {
+		t.Helper()
+		svc, err := service.New(service.Options{ConfigPath: config, DemoDir: demo, NoKeyring: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(svc.Close)
+		return svc
+	}
+	svc := start()
+	if err := svc.StartDemo(); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(t.TempDir(), "Taxes")
+	os.MkdirAll(src, 0o755)
+	os.WriteFile(filepath.Join(src, "2025.txt"), []byte("receipts"), 0o644)
+	const passphrase = "the taxes passphrase"
+	if _, err := svc.AddEncryptedFolder(ctx, src, nil, passphrase); err != nil {
+		t.Fatal(err)
+	}
+	onServer := func(rel string) bool {
+		_, err := os.Stat(filepath.Join(svc.DemoDir(), svc.Device(), "Taxes", rel+crypt.Suffix))
+		return err == nil
+	}
+	testenv.Eventually(t, "the first backup", 30*time.Second, func() bool { return onServer("2025.txt") })
+	svc.Close()
+
+	svc = start()
+	if err := svc.Start(); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(src, "2026.txt"), []byte("more receipts"), 0o644)
+	testenv.Eventually(t, "the passphrase to be asked for", 30*time.Second, func() bool {
+		for _, p := range svc.Status().Problems {
+			if strings.Contains(p.Message, "passphrase is needed") {
+				return true
+			}
+		}
+		return false
+	})
+	if onServer("2026.txt") {
+		t.Fatal("a folder without its key was backed up")
+	}
+	if err := svc.UnlockFolder(ctx, src, "not the passphrase"); !service.NeedsPassphrase(err) {
+		t.Fatalf("a wrong passphrase: %v", err)
+	}
+	if err := svc.UnlockFolder(ctx, src, passphrase); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, "the backup to go on", 30*time.Second, func() bool { return onServer("2026.txt") })
+}
