@@ -135,6 +135,7 @@ type Engine struct {
 	log      *slog.Logger
 	// plainChecked: the server has no encryption marker for this keyless folder.
 	plainChecked atomic.Bool
+	plainMu      sync.Mutex // one question at a time
 }
 
 // New prepares an engine; Close releases its index.
@@ -278,9 +279,6 @@ func (e *Engine) pass(ctx context.Context, sc scope) (*Summary, error) {
 		}
 		return nil, fmt.Errorf("%s: %w", e.opts.Root, ErrFolderMissing)
 	}
-	if err := e.checkPlain(ctx); err != nil {
-		return nil, err
-	}
 	if e.ix.Empty(e.folder) {
 		if err := e.bootstrap(ctx); err != nil {
 			if f := fatal(err); f != nil {
@@ -329,6 +327,10 @@ func (e *Engine) pass(ctx context.Context, sc scope) (*Summary, error) {
 				}
 				if e.gate.current().Holds(j.size) {
 					r.finish(j.rel, errHeld)
+					continue
+				}
+				if err := e.checkPlain(ctx); err != nil {
+					r.cancel(err) // the pass ends with it, writing nothing
 					continue
 				}
 				slot, err := pacer.Acquire(ctx, j.size)
@@ -381,6 +383,9 @@ func (e *Engine) pass(ctx context.Context, sc scope) (*Summary, error) {
 		return sum, fmt.Errorf("recording the backup in the local index: %w", werr)
 	}
 	if !e.hasHistory() || len(e.ix.Unjournaled(e.folder)) > 0 {
+		if err := e.checkPlain(ctx); err != nil {
+			return sum, err
+		}
 		if sum.Moment, sum.Record, err = e.record(ctx); err != nil {
 			if f := fatal(err); f != nil {
 				return sum, f
@@ -518,12 +523,19 @@ func (r *run) reportProgress() (stop func()) {
 	}
 }
 
-// checkPlain refuses, once per engine, to back up without a key into a
-// folder that is encrypted on the server (its config lost the setting, or
-// another computer set it up): plain files would sit among encrypted ones.
+// checkPlain refuses, once per engine and before its first write, to back
+// up without a key into a folder that is encrypted on the server (its
+// config lost the setting, or another computer set it up): plain files
+// would sit among encrypted ones. It asks when something is about to be
+// sent, so a hold or a pass with nothing to send costs no request.
 func (e *Engine) checkPlain(ctx context.Context) error {
 	if e.opts.Key != nil || e.plainChecked.Load() {
 		return nil
+	}
+	e.plainMu.Lock()
+	defer e.plainMu.Unlock()
+	if e.plainChecked.Load() {
+		return nil // another worker asked meanwhile
 	}
 	m, err := format.ReadMarker(ctx, e.raw, e.folderAt)
 	if err != nil {
