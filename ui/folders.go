@@ -153,13 +153,12 @@ func (f *foldersScreen) row(folder service.Folder) fyne.CanvasObject {
 		estimate.SetText(s)
 	})
 	var about fyne.CanvasObject = estimate
-	actions := fyne.CanvasObject(remove)
+	encryption := widget.NewButton(tr("Encrypt…"), func() { f.encryptExisting(folder) })
 	if folder.Encrypted {
 		about = container.NewHBox(estimate, widget.NewLabel(tr("· encrypted")))
-		actions = container.NewHBox(widget.NewButton(tr("Passphrase…"), func() { f.unlock(folder.Path) }), remove)
-	} else {
-		actions = container.NewHBox(widget.NewButton(tr("Encrypt…"), func() { f.encryptExisting(folder) }), remove)
+		encryption = widget.NewButton(tr("Passphrase…"), func() { f.unlock(folder.Path) })
 	}
+	actions := container.NewHBox(encryption, remove)
 	return container.NewVBox(container.NewBorder(nil, nil, nil, actions, name), about,
 		container.NewBorder(nil, nil, nil, save, excludes), metered, widget.NewSeparator())
 }
