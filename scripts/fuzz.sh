@@ -22,6 +22,7 @@ targets=(
 	./backup/format:FuzzReadJournal:60000
 	./backup/restore:FuzzCheckRel:15000
 	./backup/crypt:FuzzDecrypt:60000
+	./backup/crypt:FuzzParseMarker:100000
 	./account:FuzzLoadConfig:500
 )
 
