@@ -359,11 +359,18 @@ func (e *Engine) pass(ctx context.Context, sc scope) (*Summary, error) {
 	}
 	close(jobs)
 	wg.Wait()
-	// Files that changed while they were read get one more try now.
+	// Files that changed while they were read get one more try now, unless
+	// they have grown past what a hold lets through: the try would wait
+	// for the hold's end, and the pass with it.
 	for _, rel := range r.takeRetries() {
-		if ctx.Err() == nil {
-			r.finish(rel, r.upload(ctx, rel))
+		if ctx.Err() != nil {
+			continue
 		}
+		if st, err := os.Lstat(filepath.Join(e.opts.Root, filepath.FromSlash(rel))); err == nil && e.gate.current().Holds(st.Size()) {
+			r.finish(rel, errHeld)
+			continue
+		}
+		r.finish(rel, r.upload(ctx, rel))
 	}
 	for _, rel := range r.takeRetries() {
 		r.fail(rel, errors.New("the file kept changing while it was being uploaded; it will be backed up on the next pass"))

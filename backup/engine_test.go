@@ -199,3 +199,33 @@ func TestUnfinishedVersionMoveIsSettled(t *testing.T) {
 		t.Errorf("versions after settling: %q, want exactly the one the crash made", got)
 	}
 }
+
+// A file that grows past a metered connection's allowance while it uploads
+// is left for later, as if it had been that large when the pass began; it
+// does not hold the pass (and every file behind it) until the hold ends.
+// Once the hold ends it is sent whole.
+func TestFileGrowingPastTheAllowanceIsHeld(t *testing.T) {
+	srv := servers()["emulator"](t)
+	src := filepath.Join(t.TempDir(), "Videos")
+	writeFile(t, src, "clip.mov", strings.Repeat("v", 5000))
+	writeFile(t, src, "note.txt", "small")
+	grow := func(p string) { os.WriteFile(p, make([]byte, 3<<20), 0o644) }
+	remote := &changingRemote{Remote: srv.client(t, srv.pass), target: "clip.mov", local: filepath.Join(src, "clip.mov"), change: grow}
+	e, err := backup.New(remote, backup.Options{Root: src, Device: "pc", IndexPath: filepath.Join(t.TempDir(), "index.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	e.SetHold(backup.Hold{Above: 1 << 20})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	sum, err := e.Pass(ctx)
+	if err != nil || sum.Held != 1 || sum.Files != 1 {
+		t.Fatalf("the pass with a file grown past the allowance: %v, %+v", err, sum)
+	}
+	e.SetHold(backup.NoHold)
+	if sum, err = e.Pass(ctx); err != nil || sum.Files != 1 {
+		t.Fatalf("once the hold ended: %v, %+v", err, sum)
+	}
+	testenv.AssertSameTree(t, src, filepath.Join(srv.dataDir, "pc", "Videos"))
+}
