@@ -37,12 +37,16 @@ func newPassphraseDialog(win fyne.Window, title, explain string, twice bool, sub
 	p.ok = widget.NewButton(tr("Continue"), nil)
 	p.ok.Importance = widget.HighImportance
 	p.ok.OnTapped = func() {
+		var tooShort error
+		if twice {
+			tooShort = service.CheckNewPassphrase(p.entry.Text)
+		}
 		switch {
 		case p.entry.Text == "":
 			p.message.SetText(tr("Type the passphrase."))
 			return
-		case twice && len([]rune(p.entry.Text)) < service.MinPassphrase:
-			p.message.SetText(tr("The passphrase is shorter than %d characters: choose a longer one, such as a few words.", service.MinPassphrase))
+		case tooShort != nil:
+			p.message.SetText(service.Sentence(tooShort))
 			return
 		case twice && p.again.Text != p.entry.Text:
 			p.message.SetText(tr("The two passphrases differ: type the same one twice."))

@@ -25,8 +25,8 @@ func (c *cmd) passphraseFlag() *string {
 // environment, the keyring, or the terminal, where a new one is asked twice.
 func (c *cmd) passphrase(s *session.Session, device, name, file string, isNew bool) (string, error) {
 	p, err := c.findPassphrase(s, device, name, file, isNew)
-	if err == nil && isNew && len([]rune(p)) < session.MinPassphrase {
-		return "", fmt.Errorf("%s", msg.T("the passphrase is shorter than %d characters: choose a longer one, such as a few words", session.MinPassphrase))
+	if err == nil && isNew {
+		err = session.CheckNewPassphrase(p)
 	}
 	return p, err
 }
@@ -48,7 +48,7 @@ func (c *cmd) findPassphrase(s *session.Session, device, name, file string, isNe
 	}
 	fmt.Fprintf(c.env.Stderr, msg.T("%s/%s will be encrypted. Choose a passphrase: without it nobody, not Kumo nor InfiniCLOUD, can bring the files back.\n"), device, name)
 	p, err := promptSecret(c.env, msg.T("Passphrase for %s/%s: ", device, name))
-	if err != nil || len([]rune(p)) < session.MinPassphrase {
+	if err != nil || session.CheckNewPassphrase(p) != nil {
 		return p, err // too short: said by passphrase before it is asked again
 	}
 	again, err := promptSecret(c.env, msg.T("The same passphrase again: "))

@@ -16,8 +16,9 @@ import (
 	"github.com/kumo-backup/kumo/internal/session"
 )
 
-// MinPassphrase is the shortest passphrase a new encrypted folder accepts.
-const MinPassphrase = session.MinPassphrase
+// CheckNewPassphrase refuses a new folder's passphrase that is too short
+// (it does no I/O: the window asks it before it closes the dialog).
+func CheckNewPassphrase(passphrase string) error { return session.CheckNewPassphrase(passphrase) }
 
 // AddEncryptedFolder chooses a folder to back up encrypted with
 // passphrase (docs/encryption.md) and starts watching it. The passphrase
@@ -26,8 +27,8 @@ const MinPassphrase = session.MinPassphrase
 // install) and the passphrase opened it. A wrong passphrase, or a folder
 // already backed up without encryption, adds nothing.
 func (s *Service) AddEncryptedFolder(ctx context.Context, path string, excludes []string, passphrase string) (sheet string, err error) {
-	if len([]rune(passphrase)) < MinPassphrase {
-		return "", errors.New(msg.T("The passphrase is shorter than %d characters: choose a longer one, such as a few words.", MinPassphrase))
+	if err := CheckNewPassphrase(passphrase); err != nil {
+		return "", err
 	}
 	abs, err := s.checkNewFolder(path)
 	if err != nil {
@@ -230,8 +231,8 @@ func (s *Service) forgetPassphrasesLocked(a account.Account) {
 // deletes it, and every file is uploaded again, encrypted. The window says
 // so, with the size, before it calls this.
 func (s *Service) EncryptFolder(ctx context.Context, path, passphrase string) (sheet, aside string, err error) {
-	if len([]rune(passphrase)) < MinPassphrase {
-		return "", "", errors.New(msg.T("The passphrase is shorter than %d characters: choose a longer one, such as a few words.", MinPassphrase))
+	if err := CheckNewPassphrase(passphrase); err != nil {
+		return "", "", err
 	}
 	sess, err := s.session()
 	if err != nil {

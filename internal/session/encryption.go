@@ -17,6 +17,14 @@ import (
 // MinPassphrase is the shortest passphrase a new encrypted folder accepts.
 const MinPassphrase = 8
 
+// CheckNewPassphrase refuses a new folder's passphrase shorter than MinPassphrase.
+func CheckNewPassphrase(passphrase string) error {
+	if len([]rune(passphrase)) < MinPassphrase {
+		return errors.New(msg.T("The passphrase is shorter than %d characters: choose a longer one, such as a few words.", MinPassphrase))
+	}
+	return nil
+}
+
 // unlockTimeout bounds reading (or writing) a folder's marker when an
 // engine is prepared.
 const unlockTimeout = time.Minute
