@@ -232,7 +232,9 @@ func (s *Service) SignOut() error {
 		err = account.DeleteSecrets(*s.cfg.Account)
 	}
 	if s.cfg.Account != nil {
-		s.forgetPassphrasesLocked(*s.cfg.Account)
+		for _, f := range s.cfg.Folders { // with the account's other secrets
+			s.forgetFolderPassphrase(*s.cfg.Account, f)
+		}
 	}
 	s.cfg.Account, s.cfg.Demo, s.secrets, s.problems, s.askPassword = nil, false, account.Secrets{}, nil, false
 	if serr := s.saveLocked(); err == nil {

@@ -215,13 +215,11 @@ func (s *Service) forgetPassphrase(a account.Account, remote string) {
 	account.DeletePassphrase(a, remote)
 }
 
-// forgetPassphrasesLocked removes this computer's encrypted folders'
-// passphrases on signing out, with the account's other secrets.
-func (s *Service) forgetPassphrasesLocked(a account.Account) {
-	for _, f := range s.cfg.Folders {
-		if remote, err := format.RemoteFolder(a.Device, f.Path); err == nil && f.Encrypted {
-			s.forgetPassphrase(a, remote)
-		}
+// forgetFolderPassphrase removes the passphrase of one of this computer's
+// folders, when it is encrypted (signing out, Stop backing up).
+func (s *Service) forgetFolderPassphrase(a account.Account, f account.Folder) {
+	if remote, err := format.RemoteFolder(a.Device, f.Path); err == nil && f.Encrypted {
+		s.forgetPassphrase(a, remote)
 	}
 }
 

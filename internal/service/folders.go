@@ -224,11 +224,9 @@ func (s *Service) RemoveFolder(path string) error {
 		s.mu.Unlock()
 		return err
 	}
-	if f := s.cfg.Folders[i]; f.Encrypted && s.cfg.Account != nil {
+	if s.cfg.Account != nil {
 		// Its backups stay; restoring them asks for the passphrase again.
-		if remote, err := format.RemoteFolder(s.cfg.Account.Device, f.Path); err == nil {
-			s.forgetPassphrase(*s.cfg.Account, remote)
-		}
+		s.forgetFolderPassphrase(*s.cfg.Account, s.cfg.Folders[i])
 	}
 	s.cfg.Folders = slices.Delete(s.cfg.Folders, i, i+1)
 	delete(s.cfg.BackedUp, path)
