@@ -374,18 +374,24 @@ func (ix *Index) ForgetFolder(folder string) error {
 	f := format.FolderOf(folder)
 	return ix.db.Update(func(tx *bolt.Tx) error {
 		for _, d := range []struct {
-			bucket   []byte
-			prefixes []string
-			paths    bool // the prefixes are server folders: each with what is under it
+			bucket []byte
+			paths  []string // each a key of its own, and the prefix of what is under it
 		}{
-			{bucketFiles, []string{folder + "\x00"}, false},
-			{bucketMeta, []string{folder + "\x00"}, false},
-			{bucketJournal, []string{folder + "\x00"}, false},
-			{bucketDirs, []string{folder, f.AllVersions(), f.Catalogs()}, true},
-			{bucketVersions, []string{f.AllVersions()}, true},
+			{bucketFiles, nil}, {bucketMeta, nil}, {bucketJournal, nil}, // keyed folder \x00 ...
+			{bucketDirs, []string{folder, f.AllVersions(), f.Catalogs()}},
+			{bucketVersions, []string{f.AllVersions()}},
 		} {
-			for _, prefix := range d.prefixes {
-				if err := deletePrefix(tx.Bucket(d.bucket), prefix, d.paths); err != nil {
+			b := tx.Bucket(d.bucket)
+			if d.paths == nil {
+				if err := deletePrefix(b, folder+"\x00"); err != nil {
+					return err
+				}
+			}
+			for _, p := range d.paths {
+				if err := b.Delete([]byte(p)); err != nil {
+					return err
+				}
+				if err := deletePrefix(b, p+"/"); err != nil { // "Docs/...", never "Docs old"
 					return err
 				}
 			}
@@ -394,21 +400,22 @@ func (ix *Index) ForgetFolder(folder string) error {
 	})
 }
 
-// deletePrefix deletes b's keys that start with prefix; for a server
-// folder (paths), only the folder and what is under it, not a sibling
-// whose name starts the same ("Docs" is not "Docs old").
-func deletePrefix(b *bolt.Bucket, prefix string, paths bool) error {
-	var keys [][]byte
-	c := b.Cursor()
-	for k, _ := c.Seek([]byte(prefix)); k != nil && bytes.HasPrefix(k, []byte(prefix)); k, _ = c.Next() {
-		if !paths || len(k) == len(prefix) || k[len(prefix)] == '/' {
+// deletePrefix deletes b's keys that start with prefix, holding at most a
+// thousand of them at once rather than a large folder's every path.
+func deletePrefix(b *bolt.Bucket, prefix string) error {
+	for {
+		var keys [][]byte
+		c := b.Cursor()
+		for k, _ := c.Seek([]byte(prefix)); k != nil && bytes.HasPrefix(k, []byte(prefix)) && len(keys) < 1000; k, _ = c.Next() {
 			keys = append(keys, bytes.Clone(k))
 		}
-	}
-	for _, k := range keys {
-		if err := b.Delete(k); err != nil {
-			return err
+		if len(keys) == 0 {
+			return nil
+		}
+		for _, k := range keys {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
 		}
 	}
-	return nil
 }
