@@ -30,24 +30,22 @@ func UnlockFolder(ctx context.Context, remote Remote, device, localRoot string, 
 		return nil, nil, false, err
 	}
 	f := format.FolderOf(name)
-	typed := ""
+	typed := "" // asked once, even when the loop goes round again
 	ask := func(isNew bool) (string, error) {
-		if typed == "" {
-			typed, err = passphrase(isNew)
+		if typed != "" {
+			return typed, nil
 		}
-		return typed, err
+		p, err := passphrase(isNew)
+		typed = p
+		return p, err
 	}
 	for range 2 {
-		if m, err = format.ReadMarker(ctx, remote, f); err != nil {
+		key, m, err = format.OpenFolder(ctx, remote, f, func() (string, error) { return ask(false) })
+		switch {
+		case err != nil:
 			return nil, nil, false, err
-		}
-		if m != nil {
-			p, err := ask(false)
-			if err != nil {
-				return nil, nil, false, err
-			}
-			key, err = format.OpenMarker(m, f, p)
-			return key, m, false, err
+		case m != nil:
+			return key, m, false, nil
 		}
 		if !create {
 			return nil, nil, false, nil

@@ -35,9 +35,24 @@ func ReadMarker(ctx context.Context, store Store, f Folder) (*crypt.Marker, erro
 	return &m, nil
 }
 
-// OpenMarker derives the folder's key from the passphrase; a passphrase
-// that is not the folder's is a LockedError with Wrong set.
-func OpenMarker(m *crypt.Marker, f Folder, passphrase string) (*crypt.Key, error) {
+// OpenFolder is an encrypted folder's key, from its marker and the
+// passphrase, which is asked only when the folder has a marker: for one
+// that is not encrypted all is nil and nothing is asked. A passphrase that
+// is not the folder's is a LockedError with Wrong set.
+func OpenFolder(ctx context.Context, store Store, f Folder, passphrase func() (string, error)) (*crypt.Key, *crypt.Marker, error) {
+	m, err := ReadMarker(ctx, store, f)
+	if err != nil || m == nil {
+		return nil, nil, err
+	}
+	p, err := passphrase()
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := openMarker(m, f, p)
+	return key, m, err
+}
+
+func openMarker(m *crypt.Marker, f Folder, passphrase string) (*crypt.Key, error) {
 	if passphrase == "" {
 		return nil, &LockedError{Folder: f}
 	}

@@ -15,18 +15,12 @@ func Unlock(ctx context.Context, r Remote, device, folder string, passphrase fun
 	if err := checkNames(device, folder); err != nil {
 		return nil, err
 	}
-	f := format.Folder{Device: device, Name: folder}
-	m, err := format.ReadMarker(ctx, r, f)
-	if err != nil || m == nil {
-		return r, err
-	}
-	p, err := passphrase()
-	if err != nil {
+	key, _, err := format.OpenFolder(ctx, r, format.Folder{Device: device, Name: folder}, passphrase)
+	switch {
+	case err != nil:
 		return nil, err
-	}
-	key, err := format.OpenMarker(m, f, p)
-	if err != nil {
-		return nil, err
+	case key == nil:
+		return r, nil // not encrypted
 	}
 	return crypt.NewStore(r, key), nil
 }
