@@ -164,13 +164,19 @@ func (f *foldersScreen) row(folder service.Folder) fyne.CanvasObject {
 }
 
 func (f *foldersScreen) countLine(path string, excludes []string) (string, error) {
-	ctx, cancel := context.WithTimeout(f.app.svc.Context(), 2*time.Minute)
-	defer cancel()
-	files, bytes, err := service.Estimate(ctx, path, excludes)
+	files, bytes, err := f.count(path, excludes)
 	if err != nil {
 		return "", err
 	}
 	return tr("%s files, %s", human.Count(files), human.Bytes(bytes)), nil
+}
+
+// count is what a folder would send on its first backup (it reads the
+// disk: call it in the background).
+func (f *foldersScreen) count(path string, excludes []string) (files, bytes int64, err error) {
+	ctx, cancel := context.WithTimeout(f.app.svc.Context(), 2*time.Minute)
+	defer cancel()
+	return service.Estimate(ctx, path, excludes)
 }
 
 func splitPatterns(text string) []string {
@@ -225,9 +231,7 @@ func (f *foldersScreen) encryptExisting(folder service.Folder) {
 	f.message.SetText(tr("Counting the files in %s…", folder.Path))
 	type size struct{ files, bytes int64 }
 	background(func() (size, error) {
-		ctx, cancel := context.WithTimeout(f.app.svc.Context(), 2*time.Minute)
-		defer cancel()
-		files, bytes, err := service.Estimate(ctx, folder.Path, folder.Excludes)
+		files, bytes, err := f.count(folder.Path, folder.Excludes)
 		return size{files, bytes}, err
 	}, func(sz size, err error) {
 		if err != nil {
