@@ -58,7 +58,7 @@ func (r *run) upload(ctx context.Context, rel string) error {
 	torn := r.isTorn(rel) // this pass already put a torn copy there: replace it
 	// A damaged server copy is replaced, not kept as a version: it holds
 	// nothing anyone could restore.
-	if known && !old.Vacated && old.Link == "" && !torn && !old.Damaged {
+	if known && !old.Vacated && old.Link == "" && !old.isDir() && !torn && !old.Damaged {
 		if err := r.vacate(ctx, rel, old); err != nil {
 			return err
 		}
@@ -247,7 +247,7 @@ func (r *run) moveLanded(ctx context.Context, from, to string, size int64) bool 
 // remove handles a file deleted from the disk: its last content becomes a
 // version, kept on the server until retention ends, never deleted outright.
 func (r *run) remove(ctx context.Context, rel string, old Entry) error {
-	if old.Link == "" && !old.Vacated {
+	if old.Link == "" && !old.Vacated && !old.isDir() {
 		if err := r.vacate(ctx, rel, old); err != nil {
 			return err
 		}

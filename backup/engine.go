@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -86,6 +87,7 @@ type Summary struct {
 	FoldersRemoved int
 	Bytes          int64  // bytes uploaded
 	Moved          int64  // renames done with a server-side MOVE
+	FoldersMoved   int    // folders renamed or moved with one MOVE each (their files are in Moved)
 	Versioned      int64  // earlier contents kept as versions
 	Unchanged      int64  // files already on the server
 	Moment         string // the moment recorded on the server, if anything changed
@@ -313,6 +315,17 @@ func (e *Engine) pass(ctx context.Context, sc scope) (*Summary, error) {
 
 	for rel, en := range p.meta {
 		r.w.put(rel, en)
+	}
+	// Folder moves come first, one at a time: what is queued below may
+	// create, move or upload into the folders they move.
+	for _, fm := range p.folderMoves {
+		if e.gate.wait(ctx, 0) != nil || ctx.Err() != nil {
+			break
+		}
+		r.moveFolder(ctx, fm, p)
+	}
+	if len(p.folderMoves) > 0 {
+		p.dirs = slices.DeleteFunc(p.dirs, func(rel string) bool { return e.ix.HasDir(e.folderAt.Current(rel)) })
 	}
 	pacer, workers := e.pacing()
 	jobs := make(chan job, workers*4)

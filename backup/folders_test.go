@@ -70,11 +70,11 @@ func TestGoneFoldersLeaveTheCurrentTree(t *testing.T) {
 			if got := dirsIn(t, remote); !slices.Equal(got, want) {
 				t.Errorf("after deleting B and D and renaming A, the server's folders are %q, want %q", got, want)
 			}
-			if sum.FoldersRemoved != 6 { // A, A/deep, B, B/sub, D, D/E
-				t.Errorf("%d folders removed, want 6", sum.FoldersRemoved)
+			if sum.FoldersRemoved != 4 || sum.FoldersMoved != 1 { // B, B/sub, D, D/E; A moved whole
+				t.Errorf("%d folders removed and %d moved, want 4 and 1", sum.FoldersRemoved, sum.FoldersMoved)
 			}
-			if n := srv.count("DELETE") - deletes; n != 6 {
-				t.Errorf("%d DELETEs for 6 gone folders", n)
+			if n := srv.count("DELETE") - deletes; n != 4 {
+				t.Errorf("%d DELETEs for 4 gone folders", n)
 			}
 			versions := filepath.Join(srv.dataDir, "pc", ".kumo", "versions", "Docs")
 			for _, f := range []string{"B/b1.txt", "B/sub/b2.txt"} {

@@ -106,7 +106,7 @@ func (e *Engine) checkpoint(ctx context.Context, stamp string, root bool) error 
 		return err
 	}
 	var werr error
-	if err := e.ix.ForEach(e.folder, func(rel string, en Entry) {
+	if err := e.ix.forEachEntry(e.folder, func(rel string, en Entry) {
 		if werr == nil {
 			werr = cw.Write(en.catalog(rel))
 		}

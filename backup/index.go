@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,6 +41,16 @@ type Entry struct {
 // catalog is the entry as the server's history records it.
 func (e Entry) catalog(rel string) format.CatalogEntry {
 	return format.CatalogEntry{Path: rel, Size: e.Size, MTime: e.MTime, Mode: e.Mode, SHA256: e.SHA256, Since: e.Since, Link: e.Link}
+}
+
+// isDir reports whether the entry records a folder (kept so that a restore
+// recreates it, empty ones too) rather than a file or a link.
+func (e Entry) isDir() bool { return fs.FileMode(e.Mode).IsDir() }
+
+// dirEntry is the index entry of a folder: its mode, and its inode to find
+// it when renamed. No time: a folder's changes with every file put in it.
+func dirEntry(info fs.FileInfo, since string) Entry {
+	return Entry{Mode: uint32(info.Mode()), Inode: inode(info), Since: since}
 }
 
 func (e Entry) sameMeta(o Entry) bool {
@@ -111,15 +122,24 @@ func (ix *Index) Get(folder, rel string) (Entry, bool) {
 	return e, ok
 }
 
-// ForEach calls fn for every entry of folder.
+// ForEach calls fn for every file and link of folder (not its folders).
 func (ix *Index) ForEach(folder string, fn func(rel string, e Entry)) error {
+	return ix.forEachEntry(folder, func(rel string, e Entry) {
+		if !e.isDir() {
+			fn(rel, e)
+		}
+	})
+}
+
+// forEachEntry calls fn for every entry of folder, its folders included.
+func (ix *Index) forEachEntry(folder string, fn func(rel string, e Entry)) error {
 	return ix.forEachPrefix(folder, "", fn)
 }
 
 // forEachUnder calls fn for rel itself and every entry below it.
 func (ix *Index) forEachUnder(folder, rel string, fn func(rel string, e Entry)) error {
 	if rel == "." || rel == "" {
-		return ix.ForEach(folder, fn)
+		return ix.forEachEntry(folder, fn)
 	}
 	if e, ok := ix.Get(folder, rel); ok {
 		fn(rel, e)
@@ -365,6 +385,30 @@ func (ix *Index) dirsUnder(prefix string) []string {
 // forgetDir drops a remote folder that no longer exists.
 func (ix *Index) forgetDir(dir string) error {
 	return ix.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketDirs).Delete([]byte(dir)) })
+}
+
+// moveDirs renames the remote folder from, and the known folders under it,
+// to to: after a folder MOVE on the server.
+func (ix *Index) moveDirs(from, to string) error {
+	return ix.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketDirs)
+		var keys [][]byte
+		c := b.Cursor()
+		for k, _ := c.Seek([]byte(from)); k != nil && bytes.HasPrefix(k, []byte(from)); k, _ = c.Next() {
+			if len(k) == len(from) || k[len(from)] == '/' {
+				keys = append(keys, bytes.Clone(k))
+			}
+		}
+		for _, k := range keys {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+			if err := b.Put([]byte(to+string(k[len(from):])), nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // ForgetFolder drops everything the index knows of a folder (device/name):

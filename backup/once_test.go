@@ -2,6 +2,7 @@ package backup_test
 
 import (
 	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -109,8 +110,17 @@ func TestRunOnceEndToEnd(t *testing.T) {
 			if link, ok := cat["link-out"]; !ok || link.Link != "/etc/passwd" {
 				t.Errorf("the catalog should record the symbolic link and its target: %+v", link)
 			}
-			if len(cat) != len(files)+1 {
-				t.Errorf("the catalog has %d entries for %d files and a link", len(cat), len(files))
+			folders := 0
+			for _, e := range cat {
+				if fs.FileMode(e.Mode).IsDir() {
+					folders++
+				}
+			}
+			if want := len(dirsIn(t, src)); folders != want {
+				t.Errorf("the catalog records %d folders, the tree has %d", folders, want)
+			}
+			if len(cat)-folders != len(files)+1 {
+				t.Errorf("the catalog has %d entries for %d files, a link and %d folders", len(cat), len(files), folders)
 			}
 
 			// Compare on the server's own disk, not through the client.

@@ -18,15 +18,17 @@ import (
 // plan is what a pass must do, worked out from metadata alone (plus hashes
 // where metadata says a file may or may not have changed).
 type plan struct {
-	dirs      []string         // local folders whose remote folder is not known to exist
-	uploads   []upload         // new or changed files
-	meta      map[string]Entry // changes without new content: touched files, symbolic links
-	moves     []move           // files renamed or moved within the folder
-	deletes   map[string]Entry // files gone from the disk
-	skipped   []FileError
-	failed    []FileError
-	bytes     int64 // to upload
-	unchanged int64 // files the server already has
+	dirs    []string         // local folders whose remote folder is not known to exist
+	uploads []upload         // new or changed files
+	meta    map[string]Entry // changes without new content: touched files, symbolic links
+	moves   []move           // files renamed or moved within the folder
+	// folderMoves are folders renamed or moved as a whole: one MOVE each.
+	folderMoves []folderMove
+	deletes     map[string]Entry // files gone from the disk
+	skipped     []FileError
+	failed      []FileError
+	bytes       int64 // to upload
+	unchanged   int64 // files the server already has
 	// Full scans: every folder on the disk, and those kept as they are
 	// (left out, unreadable), to find the folders gone from the disk.
 	localDirs map[string]bool
@@ -66,14 +68,15 @@ type newFile struct {
 // and remembers what it saw as 8-byte hashes, so its memory stays small
 // for a million files; a scoped scan loads the few entries in scope.
 type scanner struct {
-	e     *Engine
-	all   bool // a full pass: every index entry is in scope
-	first bool // the folder's index is empty: every file is new
-	p     *plan
-	index map[string]Entry // scoped scans: the index entries in scope
-	seen  seenSet
-	dirs  map[string]bool
-	fresh []newFile
+	e       *Engine
+	all     bool // a full pass: every index entry is in scope
+	first   bool // the folder's index is empty: every file is new
+	p       *plan
+	index   map[string]Entry // scoped scans: the index entries in scope
+	seen    seenSet
+	dirs    map[string]bool
+	fresh   []newFile
+	newDirs []newFile // folders the index does not know yet (a renamed one among them)
 }
 
 // seenSet remembers paths by a 64-bit hash: a collision could only keep
@@ -157,6 +160,7 @@ func (s *scanner) visit(ctx context.Context, abs string, d fs.DirEntry, err erro
 		}
 		p.failed = append(p.failed, FileError{rel, fmt.Errorf("cannot read: %w", err)})
 		if d != nil && d.IsDir() {
+			s.seen.add(rel)
 			s.keepUnder(rel) // its files are unknown, not gone
 			return filepath.SkipDir
 		}
@@ -184,6 +188,18 @@ func (s *scanner) visit(ctx context.Context, abs string, d fs.DirEntry, err erro
 		if s.all {
 			p.localDirs[rel] = true
 		}
+		switch {
+		case known && !old.isDir():
+			// A file's name, now a folder's: the file is handled as deleted
+			// this pass (kept as a version), the folder recorded on the next.
+		case !known:
+			s.seen.add(rel)
+			en := dirEntry(info, format.Stamp(e.now()))
+			p.meta[rel] = en // in the history, so a restore recreates it
+			s.newDirs = append(s.newDirs, newFile{rel, en})
+		default:
+			s.seen.add(rel)
+		}
 		if !s.dirs[rel] && !e.ix.HasDir(e.folderAt.Current(rel)) {
 			s.dirs[rel] = true
 			p.dirs = append(p.dirs, rel)
@@ -203,6 +219,9 @@ func (s *scanner) visit(ctx context.Context, abs string, d fs.DirEntry, err erro
 	case t.IsRegular():
 		s.seen.add(rel)
 		cur := localEntry(info)
+		if known && old.isDir() { // a folder's name, now a file's
+			known = false
+		}
 		switch {
 		case !known && s.first:
 			p.addUpload(rel, cur.Size) // nothing to be renamed from: no need to hold it
@@ -284,7 +303,7 @@ func (s *scanner) finish() *plan {
 		}
 	}
 	if s.all {
-		_ = s.e.ix.ForEach(s.e.folder, gone) // streamed: only what is missing is held
+		_ = s.e.ix.forEachEntry(s.e.folder, gone) // streamed: only what is missing is held
 	} else {
 		for rel, en := range s.index {
 			gone(rel, en)
@@ -292,8 +311,9 @@ func (s *scanner) finish() *plan {
 	}
 	s.findMovedIn(missing)
 	sort.Slice(s.fresh, func(i, j int) bool { return s.fresh[i].rel < s.fresh[j].rel })
+	cands := newRenameCandidates(missing)
 	for _, f := range s.fresh {
-		if from, en, ok := s.e.renamedFrom(f.rel, f.entry, missing); ok {
+		if from, en, ok := s.e.renamedFrom(f.rel, f.entry, cands, missing); ok {
 			f.entry.SHA256, f.entry.Since = en.SHA256, en.Since
 			p.moves = append(p.moves, move{from: from, to: f.rel, entry: f.entry})
 			delete(missing, from)
@@ -302,6 +322,7 @@ func (s *scanner) finish() *plan {
 		p.addUpload(f.rel, f.entry.Size)
 	}
 	p.deletes = missing
+	s.groupFolderMoves()
 	return p
 }
 
@@ -310,18 +331,43 @@ func (p *plan) addUpload(rel string, size int64) {
 	p.bytes += size
 }
 
-// renamedFrom finds the missing file a new one was renamed from: the same
-// inode with the same size and time, or else the same size and content.
-func (e *Engine) renamedFrom(rel string, cur Entry, missing map[string]Entry) (string, Entry, bool) {
-	var sameSize []string
-	for from, en := range missing {
-		if en.Vacated || en.Link != "" || en.Size != cur.Size || en.SHA256 == "" {
+// renameCandidates are the missing files a new file may have been renamed
+// from, by inode and by size: looked up, not searched, so renaming a folder
+// of 50,000 files does not compare every new file with every missing one.
+type renameCandidates struct {
+	byInode map[uint64][]string
+	bySize  map[int64][]string
+}
+
+func newRenameCandidates(missing map[string]Entry) renameCandidates {
+	c := renameCandidates{byInode: map[uint64][]string{}, bySize: map[int64][]string{}}
+	for rel, en := range missing {
+		if en.Vacated || en.Link != "" || en.isDir() || en.SHA256 == "" {
 			continue
 		}
-		if cur.Inode != 0 && en.Inode == cur.Inode && en.MTime == cur.MTime {
-			return from, en, true
+		if en.Inode != 0 {
+			c.byInode[en.Inode] = append(c.byInode[en.Inode], rel)
 		}
-		sameSize = append(sameSize, from)
+		c.bySize[en.Size] = append(c.bySize[en.Size], rel)
+	}
+	return c
+}
+
+// renamedFrom finds the missing file a new one was renamed from: the same
+// inode with the same size and time, or else the same size and content.
+func (e *Engine) renamedFrom(rel string, cur Entry, c renameCandidates, missing map[string]Entry) (string, Entry, bool) {
+	if cur.Inode != 0 {
+		for _, from := range c.byInode[cur.Inode] {
+			if en, ok := missing[from]; ok && en.Size == cur.Size && en.MTime == cur.MTime {
+				return from, en, true
+			}
+		}
+	}
+	var sameSize []string
+	for _, from := range c.bySize[cur.Size] {
+		if _, ok := missing[from]; ok { // not taken by an earlier new file
+			sameSize = append(sameSize, from)
+		}
 	}
 	if len(sameSize) == 0 || cur.Size == 0 {
 		return "", Entry{}, false

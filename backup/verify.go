@@ -159,7 +159,7 @@ func (l VerifyLimits) withDefaults() VerifyLimits {
 func (e *Engine) newRound(prev VerifyState, now time.Time) VerifyState {
 	st := VerifyState{Round: now, LastEnd: prev.LastEnd, LastFiles: prev.LastFiles, LastGood: prev.LastGood}
 	_ = e.ix.ForEach(e.folder, func(_ string, en Entry) {
-		if en.Link == "" {
+		if en.Link == "" && !en.isDir() {
 			st.Files++
 			st.Bytes += en.Size
 		}

@@ -192,3 +192,26 @@ func TestWatchLimitStillBacksUpEverything(t *testing.T) {
 	default:
 	}
 }
+
+// A folder renamed while watched is one MOVE, whichever batches the
+// watcher reports its two names in, and nothing in it is uploaded again.
+func TestWatchFolderRenameIsOneMove(t *testing.T) {
+	w := watch(t, func(src string) {
+		for i := range 200 {
+			writeFile(t, src, fmt.Sprintf("Trip/day%d/%03d.txt", i%4, i), fmt.Sprintf("note %d", i))
+		}
+	}, backup.WatchOptions{Quiet: 150 * time.Millisecond})
+	moves := w.e.Requests("MOVE")
+	if err := os.Rename(filepath.Join(w.src, "Trip"), filepath.Join(w.src, "旅行 2026")); err != nil {
+		t.Fatal(err)
+	}
+	w.settle(t, 10*time.Second)
+	if n := w.e.Requests("MOVE") - moves; n != 1 {
+		t.Errorf("renaming a watched folder of 200 files: %d MOVE requests, want 1", n)
+	}
+	for i := range 200 {
+		if n := w.up.of(fmt.Sprintf("旅行 2026/day%d/%03d.txt", i%4, i)); n != 0 {
+			t.Fatalf("a file of the renamed folder was uploaded again (%d)", n)
+		}
+	}
+}

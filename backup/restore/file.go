@@ -15,6 +15,28 @@ import (
 	"syscall"
 )
 
+// folder recreates a recorded folder, so that empty ones come back too.
+func (r *run) folder(d File) {
+	final := filepath.FromSlash(d.Path)
+	if st, err := r.root.Lstat(final); err == nil {
+		if !st.IsDir() {
+			r.note(&r.sum.Failed, d.Path, "a file of that name is in the way of this folder; it was left as it is")
+		}
+		return
+	}
+	perm := d.Mode.Perm()
+	if perm&0o700 != 0o700 { // a folder its owner could not use is no restore
+		perm = 0o755
+	}
+	if err := r.root.MkdirAll(final, perm); err != nil {
+		r.note(&r.sum.Failed, d.Path, "cannot create this folder: "+reason(err))
+		return
+	}
+	r.mu.Lock()
+	r.sum.Folders++
+	r.mu.Unlock()
+}
+
 // file restores one regular file. Problems with that file go to the
 // summary; the error is only for what must stop the whole restore.
 func (r *run) file(ctx context.Context, f File) error {

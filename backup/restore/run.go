@@ -63,6 +63,7 @@ type Progress struct {
 type Summary struct {
 	To        string
 	Restored  int   // files and links written
+	Folders   int   // folders created that no file needed (empty ones)
 	Bytes     int64 // bytes downloaded and written
 	Unchanged int   // already there with the same content
 	Renamed   []Note
@@ -125,11 +126,14 @@ func (v *View) Restore(ctx context.Context, opts Options) (*Summary, error) {
 		for _, f := range links {
 			r.link(f)
 		}
+		for _, d := range v.SelectFolders(opts.Paths) {
+			r.folder(d)
+		}
 	}
 	stopProgress()
 	r.sum.Duration = time.Since(start)
 	log.Info("restore finished", "device", v.Device, "folder", v.Folder, "snapshot", v.Snapshot.Stamp, "to", to,
-		"restored", r.sum.Restored, "bytes", r.sum.Bytes, "skipped", len(r.sum.Skipped), "failed", len(r.sum.Failed),
+		"restored", r.sum.Restored, "folders", r.sum.Folders, "bytes", r.sum.Bytes, "skipped", len(r.sum.Skipped), "failed", len(r.sum.Failed),
 		"refused", len(r.sum.Refused), "took", r.sum.Duration)
 	if err := context.Cause(ctx); err != nil {
 		return r.sum, err

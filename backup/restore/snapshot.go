@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -121,7 +122,10 @@ type View struct {
 	Device, Folder string
 	Snapshot       Snapshot
 	Files          []File // sorted by path; only names safe to write
-	Refused        []Note // names from the catalog that will not be written
+	// Folders are the folders the moment recorded, empty ones included,
+	// sorted by path (backups made before folders were recorded have none).
+	Folders []File
+	Refused []Note // names from the catalog that will not be written
 
 	remote   Remote
 	newHash  func() hash.Hash // the catalog's content hash: keyed in an encrypted folder
@@ -171,6 +175,7 @@ func Open(ctx context.Context, r Remote, device, folder string, at time.Time) (*
 		return nil, fmt.Errorf("%s/%s as of %s: %w", device, folder, snaps[i].Time.Local().Format("2 Jan 2006 15:04:05"), err)
 	}
 	seen := map[string]bool{}
+	var folders []File
 	for _, e := range entries {
 		if err := CheckRel(e.Path); err != nil {
 			v.Refused = append(v.Refused, Note{Path: e.Path, Reason: err.Error()})
@@ -182,6 +187,10 @@ func Open(ctx context.Context, r Remote, device, folder string, at time.Time) (*
 		}
 		if e.Size < 0 {
 			v.Refused = append(v.Refused, Note{Path: e.Path, Reason: "the catalog gives a negative size; it was not restored"})
+			continue
+		}
+		if fs.FileMode(e.Mode).IsDir() {
+			folders = append(folders, File{Path: e.Path, Mode: fs.FileMode(e.Mode)})
 			continue
 		}
 		seen[e.Path] = true
@@ -205,6 +214,15 @@ func Open(ctx context.Context, r Remote, device, folder string, at time.Time) (*
 	}
 	v.Files = kept
 	sort.Slice(v.Files, func(i, j int) bool { return v.Files[i].Path < v.Files[j].Path })
+	for _, d := range folders {
+		if seen[d.Path] {
+			v.Refused = append(v.Refused, Note{Path: d.Path, Reason: "the catalog lists it both as a file and as a folder; the file was kept"})
+			continue
+		}
+		v.Folders = append(v.Folders, d)
+	}
+	sort.Slice(v.Folders, func(i, j int) bool { return v.Folders[i].Path < v.Folders[j].Path })
+	v.Folders = slices.CompactFunc(v.Folders, func(a, b File) bool { return a.Path == b.Path })
 	return v, nil
 }
 

@@ -39,6 +39,15 @@ func (v *View) Children(dir string) []Node {
 		n.Size += f.Size
 		n.Files++
 	}
+	// Folders with no file in them are listed too.
+	start = sort.Search(len(v.Folders), func(i int) bool { return v.Folders[i].Path >= prefix })
+	for i := start; i < len(v.Folders) && strings.HasPrefix(v.Folders[i].Path, prefix); i++ {
+		name, _, _ := strings.Cut(v.Folders[i].Path[len(prefix):], "/")
+		if _, ok := byName[name]; !ok {
+			byName[name] = &Node{Name: name, Path: prefix + name, IsDir: true}
+			order = append(order, name)
+		}
+	}
 	nodes := make([]Node, 0, len(order))
 	for _, name := range order {
 		nodes = append(nodes, *byName[name])
@@ -92,12 +101,18 @@ func (v *View) foldedPaths() []string {
 
 // Select returns the files at or under any of paths (files or folders);
 // no paths selects everything.
-func (v *View) Select(paths []string) []File {
+func (v *View) Select(paths []string) []File { return selectPaths(v.Files, paths) }
+
+// SelectFolders returns the recorded folders that paths select, as Select
+// does for files.
+func (v *View) SelectFolders(paths []string) []File { return selectPaths(v.Folders, paths) }
+
+func selectPaths(all []File, paths []string) []File {
 	if len(paths) == 0 {
-		return v.Files
+		return all
 	}
 	var out []File
-	for _, f := range v.Files {
+	for _, f := range all {
 		for _, p := range paths {
 			p = strings.Trim(p, "/")
 			if p == "" || f.Path == p || strings.HasPrefix(f.Path, p+"/") {

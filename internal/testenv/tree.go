@@ -216,23 +216,3 @@ func Within(limit time.Duration, cond func() bool) bool {
 	}
 	return true
 }
-
-// RemoveEmptyDirs removes root's empty folders, deepest first, as a
-// restore leaves them (catalogs record files and links, not folders).
-func RemoveEmptyDirs(t *testing.T, root string) {
-	t.Helper()
-	for {
-		removed := 0
-		filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-			if err == nil && d.IsDir() && p != root {
-				if entries, _ := os.ReadDir(p); len(entries) == 0 && os.Remove(p) == nil {
-					removed++
-				}
-			}
-			return nil
-		})
-		if removed == 0 {
-			return
-		}
-	}
-}
