@@ -413,10 +413,8 @@ func (e *Engine) pass(ctx context.Context, sc scope) (*Summary, error) {
 			return sum, fmt.Errorf("recording the backup's moment on the server: %w", err)
 		}
 	}
-	if sc.all {
-		if sum.FoldersRemoved, err = e.removeGoneFolders(ctx, p); err != nil {
-			e.log.Warn("removing folders gone from the disk", "err", err) // the next full pass tries again
-		}
+	if sum.FoldersRemoved, err = e.removeGoneFolders(ctx, p, sc.all); err != nil {
+		e.log.Warn("removing folders gone from the disk", "err", err) // the next full pass tries again
 	}
 	if sum.Pruned, err = e.prune(ctx); err != nil {
 		e.log.Warn("retention", "err", err)

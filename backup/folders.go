@@ -2,7 +2,12 @@ package backup
 
 import (
 	"context"
+	"errors"
+	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -13,15 +18,32 @@ import (
 // was in it: its files were moved into the versions by this pass (or
 // earlier); one still holding a file (a move that failed, a file another
 // program put there) stays, as do folders left out or unreadable.
-func (e *Engine) removeGoneFolders(ctx context.Context, p *plan) (int, error) {
+//
+// A full pass looks at every folder the server has; a watcher's pass at
+// those its deletions name, and the folders the server has under them.
+func (e *Engine) removeGoneFolders(ctx context.Context, p *plan, all bool) (int, error) {
 	prefix := e.folder + "/"
 	var gone []string
-	for _, dir := range e.ix.dirsUnder(prefix) {
-		rel := strings.TrimPrefix(dir, prefix)
-		if p.localDirs[rel] || kept(rel, p.keptDirs) {
-			continue
+	if all {
+		for _, dir := range e.ix.dirsUnder(prefix) {
+			rel := strings.TrimPrefix(dir, prefix)
+			if p.localDirs[rel] || kept(rel, p.keptDirs) {
+				continue
+			}
+			gone = append(gone, dir)
 		}
-		gone = append(gone, dir)
+	} else {
+		for rel, en := range p.deletes {
+			if !en.isDir() || !e.ix.HasDir(e.folderAt.Current(rel)) {
+				continue
+			}
+			if _, err := os.Lstat(filepath.Join(e.opts.Root, filepath.FromSlash(rel))); !errors.Is(err, fs.ErrNotExist) {
+				continue // back on the disk since the scan, or unreadable
+			}
+			dir := e.folderAt.Current(rel)
+			gone = append(gone, dir)
+			gone = append(gone, e.ix.dirsUnder(dir+"/")...)
+		}
 	}
 	if len(gone) == 0 {
 		return 0, nil
@@ -32,6 +54,7 @@ func (e *Engine) removeGoneFolders(ctx context.Context, p *plan) (int, error) {
 		}
 		return gone[i] > gone[j]
 	})
+	gone = slices.Compact(gone) // a watcher's pass may name a folder and one under it
 	goneSet := map[string]bool{}
 	for _, d := range gone {
 		goneSet[d] = true

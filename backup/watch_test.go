@@ -194,7 +194,8 @@ func TestWatchLimitStillBacksUpEverything(t *testing.T) {
 }
 
 // A folder renamed while watched is one MOVE, whichever batches the
-// watcher reports its two names in, and nothing in it is uploaded again.
+// watcher reports its two names in, and nothing in it is uploaded again;
+// one deleted leaves the server's current tree, and empty ones reach it.
 func TestWatchFolderRenameIsOneMove(t *testing.T) {
 	w := watch(t, func(src string) {
 		for i := range 200 {
@@ -214,4 +215,9 @@ func TestWatchFolderRenameIsOneMove(t *testing.T) {
 			t.Fatalf("a file of the renamed folder was uploaded again (%d)", n)
 		}
 	}
+	// A folder deleted while watched leaves the current tree at once (its
+	// files in the versions), not at the next full pass.
+	os.RemoveAll(filepath.Join(w.src, "旅行 2026", "day1"))
+	os.MkdirAll(filepath.Join(w.src, "空", "の"), 0o755)
+	w.settle(t, 10*time.Second)
 }
