@@ -34,22 +34,48 @@ type destStep struct {
 	dest     *widget.RadioGroup
 	destPath *widget.Entry
 	policy   *widget.RadioGroup
+	// The names the destination cannot hold as they are, shown before the
+	// restore starts: Next then restores with them (pending).
+	review    *widget.Label
+	renames   *widget.Label
+	reviewBox *fyne.Container
+	pending   *service.RestoreOptions
 }
 
 func newDestStep(w *restoreWizard) *destStep {
 	d := &destStep{w: w}
 	d.destPath = widget.NewEntry()
+	d.destPath.OnChanged = func(string) { d.forget() }
 	d.dest = widget.NewRadioGroup([]string{tr(destOriginal), tr(destOther)}, func(c string) {
 		if c == tr(destOther) {
 			d.destPath.Enable()
 		} else {
 			d.destPath.Disable()
 		}
+		d.forget()
 	})
 	names := policyLabels()
 	d.policy = widget.NewRadioGroup(names, nil)
 	d.policy.SetSelected(names[0])
+	d.review = widget.NewLabel("")
+	d.review.Wrapping = fyne.TextWrapWord
+	d.renames = widget.NewLabel("")
+	d.renames.TextStyle.Monospace = true
+	scroll := container.NewVScroll(d.renames)
+	scroll.SetMinSize(fyne.NewSize(0, 160))
+	d.reviewBox = container.NewVBox(d.review, scroll)
+	d.reviewBox.Hide()
 	return d
+}
+
+// forget drops renamings shown for another destination.
+func (d *destStep) forget() {
+	if d.pending == nil {
+		return
+	}
+	d.pending = nil
+	d.reviewBox.Hide()
+	d.w.next.SetText(tr("Restore"))
 }
 
 func (d *destStep) frame() (string, string, bool) {
@@ -57,7 +83,7 @@ func (d *destStep) frame() (string, string, bool) {
 }
 
 func (d *destStep) content() fyne.CanvasObject {
-	return container.NewVBox(d.dest, d.destPath, widget.NewLabel(tr("If a different file is already there:")), d.policy)
+	return container.NewVBox(d.dest, d.destPath, widget.NewLabel(tr("If a different file is already there:")), d.policy, d.reviewBox)
 }
 
 func (d *destStep) forward() {
@@ -75,11 +101,59 @@ func (d *destStep) forward() {
 			conflict = policyConflicts[i]
 		}
 	}
-	d.w.run.start(service.RestoreOptions{To: to, Paths: d.w.sel.selection(), Conflict: conflict})
+	opts := service.RestoreOptions{To: to, Paths: d.w.sel.selection(), Conflict: conflict}
+	if p := d.pending; p != nil && p.To == opts.To {
+		d.w.run.start(opts)
+		return
+	}
+	// Which names the destination cannot hold as they are is found by
+	// trying names there: off the UI goroutine.
+	d.w.next.Disable()
+	svc, view := d.w.app.svc, d.w.sel.view
+	type answer struct {
+		list  []service.Renaming
+		rules string
+	}
+	background(func() (answer, error) {
+		list, rules, err := svc.RestoreRenamings(view, opts.To, opts.Paths)
+		return answer{list, rules}, err
+	}, func(a answer, err error) {
+		d.w.next.Enable()
+		if err != nil {
+			d.w.say(service.Sentence(err))
+			return
+		}
+		if len(a.list) == 0 {
+			d.w.run.start(opts)
+			return
+		}
+		d.showRenamings(opts, a.list, a.rules)
+	})
+}
+
+// showRenamings lists, before anything is written, the names that will be
+// written differently, and turns Next into restoring with them.
+func (d *destStep) showRenamings(opts service.RestoreOptions, list []service.Renaming, rules string) {
+	const shown = 200
+	var lines []string
+	for i, r := range list {
+		if i == shown {
+			lines = append(lines, tr("… and %d more, all in the list left in the folder", len(list)-shown))
+			break
+		}
+		lines = append(lines, r.From+"  →  "+r.To+"\n    "+r.Why)
+	}
+	d.review.SetText(tr("%d names cannot be written as they are in %s (%s). They will be restored under these names, and a list to undo them is left in the folder (%s):",
+		len(list), opts.To, rules, service.RenamingsFile))
+	d.renames.SetText(strings.Join(lines, "\n"))
+	d.reviewBox.Show()
+	d.pending = &opts
+	d.w.next.SetText(tr("Restore with these names"))
 }
 
 // prepare offers the original folder when this computer backs it up.
 func (d *destStep) prepare() {
+	d.forget() // the selection may have changed
 	original := d.original()
 	if original == "" {
 		d.dest.Options = []string{tr(destOther)}

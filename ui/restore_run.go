@@ -86,6 +86,12 @@ func (s *summaryStep) content() fyne.CanvasObject {
 	for _, n := range sum.Renamed {
 		lines = append(lines, tr("Kept both: %s: %s", n.Path, n.Reason))
 	}
+	if sum.ListFile != "" {
+		lines = append(lines, tr("%d names were written differently; the list, to undo them, is %s", len(sum.Renamings), sum.ListFile))
+	}
+	for _, r := range sum.Renamings {
+		lines = append(lines, tr("Renamed: %s → %s", r.From, r.To))
+	}
 	for _, n := range sum.Skipped {
 		lines = append(lines, tr("Skipped: %s: %s", n.Path, n.Reason))
 	}

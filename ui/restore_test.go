@@ -81,3 +81,65 @@ func TestRestoreWizardStartToSummary(t *testing.T) {
 	}
 	tap(r.next) // Close
 }
+
+// Onto a destination with Windows' rules (simulated), the wizard lists the
+// names it cannot write as they are before anything is written, and Next
+// then restores every file under those names with the list beside them.
+func TestRestoreWizardShowsRenamingsFirst(t *testing.T) {
+	e := testenv.StartEmulator(t)
+	k := newTestApp(t, service.Options{RootCAs: e.Pool(), DestinationRules: &service.RestoreRules{Windows: true, CaseInsensitive: true}})
+	if err := k.svc.SignIn(context.Background(), service.Login{Service: service.InfiniCLOUD, URL: e.DAVURL("backup"), Area: service.AreaBackup,
+		User: e.User, Device: "desk", Password: e.AppsPassword}, false); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(t.TempDir(), "Mixed")
+	os.MkdirAll(src, 0o755)
+	for _, name := range []string{"a:b.txt", "A.txt", "a.txt", "fine.txt"} {
+		os.WriteFile(filepath.Join(src, name), []byte("content of "+name), 0o644)
+	}
+	if err := k.svc.AddFolder(src, nil); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the first backup", 30*time.Second, func() bool { return k.svc.Status().Line == "Up to date" })
+
+	onUIWait(k.openRestore)
+	r := read(func() *restoreWizard { return k.wizard })
+	eventually(t, "the computer and folder", 20*time.Second, func() bool {
+		return read(func() bool { return r.source.device.Selected == "desk" && r.source.folder.Selected == "Mixed" })
+	})
+	for _, step := range []int{stepMoment, stepSelect, stepDest} {
+		tap(r.next)
+		eventually(t, "the next step", 20*time.Second, func() bool { return read(func() bool { return r.step == step }) })
+	}
+	to := filepath.Join(t.TempDir(), "Back")
+	onUIWait(func() { r.dest.dest.SetSelected(destOther); r.dest.destPath.SetText("") })
+	typeText(r.dest.destPath, to)
+	tap(r.next)
+	eventually(t, "the renamings", 20*time.Second, func() bool { return read(func() bool { return r.dest.pending != nil }) })
+	list := text(r.dest.renames)
+	for _, want := range []string{"a:b.txt  →  a：b.txt", "a.txt  →  a (2).txt"} {
+		if !strings.Contains(list, want) {
+			t.Errorf("the renamings shown lack %q:\n%s", want, list)
+		}
+	}
+	if strings.Contains(list, "fine.txt") {
+		t.Errorf("a name that fits is listed as renamed:\n%s", list)
+	}
+	if _, err := os.Stat(to); !os.IsNotExist(err) {
+		t.Fatalf("something was written before the renamings were accepted: %v", err)
+	}
+	if got := read(func() string { return r.next.Text }); got != "Restore with these names" {
+		t.Errorf("Next says %q", got)
+	}
+	tap(r.next)
+	eventually(t, "the summary", 20*time.Second, func() bool { return read(func() bool { return r.step == stepDone }) })
+	for name, content := range map[string]string{"a：b.txt": "a:b.txt", "A.txt": "A.txt", "a (2).txt": "a.txt", "fine.txt": "fine.txt"} {
+		if b, _ := os.ReadFile(filepath.Join(to, name)); string(b) != "content of "+content {
+			t.Errorf("%s holds %q, want %s's content", name, b, content)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(to, service.RenamingsFile)); err != nil {
+		t.Errorf("no list of renamings beside the restored files: %v", err)
+	}
+	tap(r.next) // Close
+}

@@ -9,7 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -17,7 +16,7 @@ import (
 
 // folder recreates a recorded folder, so that empty ones come back too.
 func (r *run) folder(d File) {
-	final := filepath.FromSlash(d.Path)
+	final := filepath.FromSlash(r.names.written(d.Path))
 	if st, err := r.root.Lstat(final); err == nil {
 		if !st.IsDir() {
 			r.note(&r.sum.Failed, d.Path, "a file of that name is in the way of this folder; it was left as it is")
@@ -42,7 +41,7 @@ func (r *run) folder(d File) {
 func (r *run) file(ctx context.Context, f File) error {
 	r.current.Store(f.Path)
 	defer r.filesDone.Add(1)
-	final := filepath.FromSlash(f.Path)
+	final := filepath.FromSlash(r.names.written(f.Path))
 	if existing, err := r.root.Lstat(final); err == nil {
 		switch {
 		case existing.IsDir():
@@ -244,7 +243,7 @@ func (r *run) link(f File) {
 		r.note(&r.sum.Refused, f.Path, err.Error())
 		return
 	}
-	final := filepath.FromSlash(f.Path)
+	final := filepath.FromSlash(r.names.written(f.Path))
 	if existing, err := r.root.Lstat(final); err == nil {
 		if existing.Mode()&fs.ModeSymlink != 0 {
 			if target, err := r.root.Readlink(final); err == nil && target == filepath.FromSlash(f.Link) {
@@ -263,8 +262,8 @@ func (r *run) link(f File) {
 			return
 		}
 	}
-	if dir := path.Dir(f.Path); dir != "." {
-		if err := r.root.MkdirAll(filepath.FromSlash(dir), 0o755); err != nil {
+	if dir := filepath.Dir(final); dir != "." {
+		if err := r.root.MkdirAll(dir, 0o755); err != nil {
 			r.note(&r.sum.Failed, f.Path, "cannot create its folder: "+reason(err))
 			return
 		}

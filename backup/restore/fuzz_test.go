@@ -8,22 +8,27 @@ import (
 )
 
 // Whatever name a server gives, an accepted one lands inside the
-// destination on every OS: local, plain, without drive or separator tricks.
-// ("0:" is accepted: a colon is legal in Linux and macOS names, and on
-// Windows a non-letter before it is no drive; testdata keeps that seed.)
+// destination: local and plain as it is (Linux, macOS), and, as Windows'
+// rules write it, without a backslash, a colon (drive or stream), a
+// reserved device name or a trailing dot or space Windows would drop.
 func FuzzCheckRel(f *testing.F) {
-	for _, s := range []string{"a.txt", "dir/b c.txt", "../x", "/etc/passwd", "C:/x", `a\b`, "a/./b", "a//b", "nul\x00", ".", "..", "日本/é.txt", "c:x", "a/"} {
+	for _, s := range []string{"a.txt", "dir/b c.txt", "../x", "/etc/passwd", "C:/x", `a\b`, "a/./b", "a//b", "nul\x00", ".", "..", "日本/é.txt", "c:x", "a/",
+		"CON", "aux.txt", "trail.", "trail ", `..\x`, "LPT¹.txt"} {
 		f.Add(s, "../x")
 	}
 	f.Fuzz(func(t *testing.T, p, target string) {
 		if CheckRel(p) == nil {
-			if !filepath.IsLocal(filepath.FromSlash(p)) || path.Clean(p) != p || strings.ContainsAny(p, "\\\x00") {
+			if !filepath.IsLocal(filepath.FromSlash(p)) || path.Clean(p) != p || strings.ContainsRune(p, 0) {
 				t.Fatalf("CheckRel accepted %q", p)
 			}
-			for _, seg := range strings.Split(p, "/") {
-				drive := len(seg) >= 2 && seg[1] == ':' && (seg[0]|0x20 >= 'a' && seg[0]|0x20 <= 'z')
-				if seg == ".." || seg == "." || seg == "" || drive {
-					t.Fatalf("CheckRel accepted %q (segment %q)", p, seg)
+			w := planNames(Rules{Windows: true, CaseInsensitive: true}, []string{p}).written(p)
+			if strings.ContainsAny(w, "\\:") || path.Clean(w) != w {
+				t.Fatalf("%q is written as %q under Windows' rules", p, w)
+			}
+			for _, seg := range strings.Split(w, "/") {
+				base, _, _ := strings.Cut(seg, ".")
+				if seg == ".." || seg == "." || seg == "" || strings.HasSuffix(seg, ".") || strings.HasSuffix(seg, " ") || windowsReserved[strings.ToUpper(strings.TrimRight(base, " "))] {
+					t.Fatalf("%q is written as %q under Windows' rules (segment %q)", p, w, seg)
 				}
 			}
 			if CheckLink(p, target) == nil {

@@ -123,10 +123,12 @@ func hostileListing(t *testing.T, upstream *url.URL, pool *x509.CertPool) (*http
 }
 
 // A server whose listings and catalog name files outside the destination,
-// with absolute paths, drive letters, backslashes and NUL bytes, links that
-// lead out, a local link planted to lead out, and copies that lie about
-// their size or content: the restore refuses each with a reason and writes
-// nothing anywhere but the safe files inside the destination.
+// with absolute paths, ".." and NUL bytes, links that lead out, a local link
+// planted to lead out, and copies that lie about their size or content: the
+// restore refuses each with a reason and writes nothing anywhere but the
+// safe files inside the destination. Names with a drive letter or a
+// backslash are names on Linux, and land inside as such (Windows' rules
+// write them full-width: TestRestoreOntoWindowsRules).
 func TestHostileServerWritesNothingOutsideTheDestination(t *testing.T) {
 	_, e := emulatorClient(t)
 	area := e.AreaDir(e.User, "backup")
@@ -152,14 +154,20 @@ func TestHostileServerWritesNothingOutsideTheDestination(t *testing.T) {
 	put("trap/file.txt", "through a planted link")
 	put("liar.txt", strings.Repeat("x", 1<<20))
 	put("forged.txt", "evil")
+	asNames := []string{"C:/win.txt", "c:escape.txt", `..\escape.txt`}
+	for _, p := range asNames {
+		put(p, "just a name")
+	}
 	file := func(p, content string) entry {
 		return entry{Path: p, Size: int64(len(content)), Mode: 0o644, SHA256: sha(content), Since: since}
 	}
-	hostile := []string{"../escape.txt", "../../escape.txt", "../../../escape.txt", "/tmp/abs-escape.txt", "C:/win.txt", "c:escape.txt",
-		`..\escape.txt`, "nul\x00.txt", "a/./b.txt", "a//b.txt", "a/../../escape.txt", "", ".", "..", "ok.txt/"}
+	hostile := []string{"../escape.txt", "../../escape.txt", "../../../escape.txt", "/tmp/abs-escape.txt", "nul\x00.txt", "a/./b.txt", "a//b.txt", "a/../../escape.txt", "", ".", "..", "ok.txt/"}
 	var entries []entry
 	for _, p := range hostile {
 		entries = append(entries, file(p, "evil"))
+	}
+	for _, p := range asNames {
+		entries = append(entries, file(p, "just a name"))
 	}
 	entries = append(entries,
 		file("ok.txt", "fine"),
@@ -220,14 +228,19 @@ func TestHostileServerWritesNothingOutsideTheDestination(t *testing.T) {
 			continue
 		}
 		switch rel {
-		case ".", "ok.txt", "in":
-			continue // the destination folder's time, and the two safe files
+		case ".", "ok.txt", "in", "C:", "C:/win.txt", "c:escape.txt", `..\escape.txt`:
+			continue // the destination folder's time, the two safe files and the names
 		}
 		t.Errorf("the restore wrote %s (%v)", p, s.mode)
 	}
 	for p := range before {
 		if _, ok := after[p]; !ok {
 			t.Errorf("the restore removed %s", p)
+		}
+	}
+	for _, p := range asNames {
+		if got, _ := os.ReadFile(filepath.Join(dest, filepath.FromSlash(p))); string(got) != "just a name" {
+			t.Errorf("%s was not restored inside the destination under its name: %q", p, got)
 		}
 	}
 	if got, _ := os.ReadFile(filepath.Join(dest, "ok.txt")); string(got) != "fine" {

@@ -45,7 +45,14 @@ type Options struct {
 	To       string   // destination folder; created if missing
 	Paths    []string // files and folders to restore; none means all
 	Conflict Conflict
-	Workers  int // parallel downloads; 4 when zero
+	// Rules are the names the destination accepts; nil finds out by trying
+	// (DetectRules). Windows' own rules always apply on Windows.
+	Rules *Rules
+	// Explain and ListHeader word the list of renamings in the language
+	// in use (English when unset).
+	Explain    func(Why) string
+	ListHeader string
+	Workers    int // parallel downloads; 4 when zero
 	// OnProgress receives snapshots while restoring and a last one with Done.
 	OnProgress func(Progress)
 	Logger     *slog.Logger
@@ -62,11 +69,17 @@ type Progress struct {
 // Summary is the outcome of a restore.
 type Summary struct {
 	To        string
-	Restored  int   // files and links written
-	Folders   int   // folders created that no file needed (empty ones)
-	Bytes     int64 // bytes downloaded and written
-	Unchanged int   // already there with the same content
-	Renamed   []Note
+	Restored  int    // files and links written
+	Folders   int    // folders created that no file needed (empty ones)
+	Bytes     int64  // bytes downloaded and written
+	Unchanged int    // already there with the same content
+	Renamed   []Note // kept beside a file already there
+	// Renamings are names the destination could not hold as they were,
+	// written under another; the list is also left in the destination, in
+	// RenamingsFile (ListFile names it), so each can be undone.
+	Renamings []Renaming
+	ListFile  string
+	Rules     Rules // what the destination was taken to accept
 	Skipped   []Note
 	Failed    []Note
 	Refused   []Note // names the server gave that were not safe to write
@@ -101,8 +114,14 @@ func (v *View) Restore(ctx context.Context, opts Options) (*Summary, error) {
 	}
 	defer root.Close()
 
+	rules, err := destinationRules(to, opts.Rules)
+	if err != nil {
+		return nil, err
+	}
 	sel := v.Select(opts.Paths)
-	r := &run{view: v, root: root, opts: opts, log: log, sum: &Summary{To: to}}
+	r := &run{view: v, root: root, opts: opts, log: log, sum: &Summary{To: to, Rules: rules}}
+	r.names = planNames(rules, pathsOf(sel, v.SelectFolders(opts.Paths)))
+	r.sum.Renamings = r.names.renamings
 	r.sum.Refused = append(r.sum.Refused, v.Refused...)
 	var files, links []File
 	for _, f := range sel {
@@ -131,10 +150,15 @@ func (v *View) Restore(ctx context.Context, opts Options) (*Summary, error) {
 		}
 	}
 	stopProgress()
+	if len(r.sum.Renamings) > 0 {
+		if err := r.writeRenamings(); err != nil {
+			r.note(&r.sum.Failed, RenamingsFile, "cannot write the list of renamed files: "+reason(err))
+		}
+	}
 	r.sum.Duration = time.Since(start)
 	log.Info("restore finished", "device", v.Device, "folder", v.Folder, "snapshot", v.Snapshot.Stamp, "to", to,
 		"restored", r.sum.Restored, "folders", r.sum.Folders, "bytes", r.sum.Bytes, "skipped", len(r.sum.Skipped), "failed", len(r.sum.Failed),
-		"refused", len(r.sum.Refused), "took", r.sum.Duration)
+		"refused", len(r.sum.Refused), "renamed", len(r.sum.Renamings), "rules", rules.String(), "took", r.sum.Duration)
 	if err := context.Cause(ctx); err != nil {
 		return r.sum, err
 	}
@@ -143,10 +167,11 @@ func (v *View) Restore(ctx context.Context, opts Options) (*Summary, error) {
 
 // run is one restore in progress.
 type run struct {
-	view *View
-	root *os.Root
-	opts Options
-	log  *slog.Logger
+	view  *View
+	root  *os.Root
+	opts  Options
+	log   *slog.Logger
+	names *namePlan
 
 	mu    sync.Mutex
 	sum   *Summary

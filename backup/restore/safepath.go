@@ -8,8 +8,10 @@ import (
 )
 
 // CheckRel accepts a path from a catalog only if, written under any
-// destination on any OS, it stays inside that destination. The error is a
-// sentence naming what is wrong, for the summary.
+// destination, it stays inside that destination. The error is a sentence
+// naming what is wrong, for the summary. A backslash or a colon is part of
+// a name (Linux and macOS allow both): where Windows' rules apply they are
+// written full-width (see Rules), so they never act as a separator or drive.
 func CheckRel(p string) error {
 	switch {
 	case p == "":
@@ -20,10 +22,6 @@ func CheckRel(p string) error {
 		return fmt.Errorf("the server lists a name that is not valid UTF-8 (%q); it was not restored", p)
 	case strings.HasPrefix(p, "/"):
 		return fmt.Errorf("the server lists an absolute path (%q); it was not restored, as it would land outside the destination", p)
-	case strings.Contains(p, `\`):
-		return fmt.Errorf("the server lists a name with a backslash (%q); it was not restored, as Windows reads it as a folder separator", p)
-	case hasDrive(p):
-		return fmt.Errorf("the server lists a name with a drive letter (%q); it was not restored, as it would land outside the destination", p)
 	}
 	for _, seg := range strings.Split(p, "/") {
 		switch seg {
@@ -75,6 +73,9 @@ func CheckName(name string) error {
 	}
 	if strings.Contains(name, "/") {
 		return fmt.Errorf("the server lists a folder name with a slash (%q); it was not used", name)
+	}
+	if strings.Contains(name, `\`) || hasDrive(name) { // device and folder names go into local paths as they are
+		return fmt.Errorf("the server lists a folder name with a backslash or a drive letter (%q); it was not used", name)
 	}
 	return nil
 }

@@ -90,7 +90,9 @@ computer of the same account. PATHs select files or folders inside it.`))
 	n, size := restore.Total(v.Select(fs.Args()[1:]))
 	fmt.Fprintf(env.Stdout, msg.T("Restoring %d files (%s) of %s/%s as of %s into %s\n"), n, human.Bytes(size),
 		device, v.Folder, v.Snapshot.Time.Local().Format("2006-01-02 15:04:05"), *to)
-	sum, err := v.Restore(ctx, restore.Options{To: *to, Paths: fs.Args()[1:], Conflict: policy, Workers: *workers, Logger: s.Logger()})
+	opts := restore.Options{To: *to, Paths: fs.Args()[1:], Conflict: policy, Workers: *workers, Logger: s.Logger()}
+	session.WordRestore(&opts)
+	sum, err := v.Restore(ctx, opts)
 	if sum != nil {
 		printRestoreSummary(env.Stdout, sum)
 	}
@@ -155,6 +157,13 @@ func printRestoreSummary(w io.Writer, s *restore.Summary) {
 	fmt.Fprintf(w, msg.T("Restored %d files (%s) into %s in %.1fs; %d already there\n"), s.Restored, human.Bytes(s.Bytes), s.To, s.Duration.Seconds(), s.Unchanged)
 	for _, n := range s.Renamed {
 		fmt.Fprintf(w, msg.T("  kept both %s: %s\n"), n.Path, n.Reason)
+	}
+	for _, r := range s.Renamings {
+		fmt.Fprintf(w, msg.T("  renamed %s → %s: %s\n"), r.From, r.To, session.ExplainRenaming(r.Why))
+	}
+	if s.ListFile != "" {
+		fmt.Fprintf(w, msg.T("%d names could not be written as they were here (%s) and were written under others; the list, to undo them, is %s\n"),
+			len(s.Renamings), session.DescribeRules(s.Rules), s.ListFile)
 	}
 	for _, n := range s.Skipped {
 		fmt.Fprintf(w, msg.T("  skipped %s: %s\n"), n.Path, n.Reason)

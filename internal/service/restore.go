@@ -7,6 +7,7 @@ import (
 
 	"github.com/kumo-backup/kumo/account"
 	"github.com/kumo-backup/kumo/backup/restore"
+	"github.com/kumo-backup/kumo/internal/session"
 )
 
 // What the restore wizard works with: the moments a folder can be restored
@@ -20,6 +21,7 @@ type (
 	RestoreSummary = restore.Summary
 	RestoreStatus  = restore.Progress
 	Conflict       = restore.Conflict
+	RestoreRules   = restore.Rules
 )
 
 // What to do when the destination already has a different file.
@@ -28,6 +30,9 @@ const (
 	KeepBoth     = restore.KeepBoth
 	Replace      = restore.Overwrite
 )
+
+// RenamingsFile is the list of renamings a restore leaves in its destination.
+const RenamingsFile = restore.RenamingsFile
 
 // RestoreTotal counts files and bytes.
 func RestoreTotal(files []RestoreFile) (int, int64) { return restore.Total(files) }
@@ -88,6 +93,10 @@ func (s *Service) Restore(ctx context.Context, v *SnapshotView, opts RestoreOpti
 		return nil, err
 	}
 	opts.Logger = s.log
+	if opts.Rules == nil {
+		opts.Rules = s.opts.DestinationRules
+	}
+	session.WordRestore(&opts)
 	sum, err := v.Restore(ctx, opts)
 	return sum, sess.Explain(err)
 }
@@ -104,4 +113,26 @@ func (s *Service) OriginalFolder(device, folder string) string {
 		}
 	}
 	return ""
+}
+
+// Renaming is a name the destination cannot hold as it is, and what it is
+// written as; Why is worded in the language in use.
+type Renaming struct {
+	From, To, Why string
+}
+
+// RestoreRenamings says, before a restore into to starts, which of the
+// chosen paths will be written under another name there, and what the
+// destination was found to accept (it tries names in the destination's
+// nearest existing folder: call it off the UI goroutine).
+func (s *Service) RestoreRenamings(v *SnapshotView, to string, paths []string) ([]Renaming, string, error) {
+	list, rules, err := v.Renamings(to, paths, s.opts.DestinationRules)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]Renaming, len(list))
+	for i, r := range list {
+		out[i] = Renaming{From: r.From, To: r.To, Why: session.ExplainRenaming(r.Why)}
+	}
+	return out, session.DescribeRules(rules), nil
 }

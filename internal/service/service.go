@@ -42,6 +42,9 @@ type Options struct {
 	// Autostart is the login entry Settings' "start at login" writes.
 	Autostart autostart.Entry
 	Now       func() time.Time // the engines' clock; tests inject one
+	// DestinationRules, when set, are what every restore destination is
+	// taken to accept instead of trying each (tests simulate Windows').
+	DestinationRules *restore.Rules
 	// PasswordPatience is how long a new password the server refuses is
 	// tried again (10 minutes: a reissue "may take several minutes"),
 	// first after PasswordRetry (15 s), then at growing pauses.
