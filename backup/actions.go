@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"io/fs"
 	"net/http"
 	"os"
 	"path"
@@ -68,10 +67,7 @@ func (r *run) upload(ctx context.Context, rel string) error {
 	defer r.track.end(rel)
 	var body *hashingReader
 	open := func() (io.ReadCloser, error) {
-		f, err := os.Open(local)
-		if errors.Is(err, fs.ErrPermission) {
-			return nil, fmt.Errorf("this file may not be read (permission denied): allow Kumo to read it and it is backed up on the next pass: %w", err)
-		}
+		f, err := openLocal(local)
 		if err != nil {
 			return nil, err
 		}

@@ -232,7 +232,7 @@ func (e *Engine) hashLocal(ctx context.Context, path string, limiter *rate.Limit
 }
 
 func hashWith(ctx context.Context, h hash.Hash, path string, limiter *rate.Limiter) (string, error) {
-	f, err := os.Open(path)
+	f, err := openLocal(path)
 	if err != nil {
 		return "", err
 	}

@@ -124,7 +124,11 @@ func (r *run) download(ctx context.Context, remote, final string, f File) (done 
 	defer func() {
 		if !keep {
 			out.Close()
-			_ = r.root.Remove(tmp)
+			if r.root.Remove(tmp) != nil {
+				// Windows before 10 1709 and Wine lack the delete os.Root
+				// uses; the name is our own random one, made just now.
+				_ = os.Remove(filepath.Join(r.root.Name(), tmp))
+			}
 		}
 	}()
 	h := r.view.newHash()
