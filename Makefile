@@ -18,7 +18,7 @@ FYNE        := $(GOBIN)/fyne
 STATICCHECK_VERSION := v0.8.2
 FYNE_VERSION        := v1.7.4
 
-.PHONY: all build run test bench fuzz lint guide package package-windows install uninstall cross deps deps-test clean
+.PHONY: all build run test test-windows bench fuzz lint guide package package-windows install uninstall cross deps deps-test clean
 
 all: build
 
@@ -37,6 +37,12 @@ run: build ## build and open the desktop app
 test: deps-test build lint cross ## install test components, then run every test
 	KUMO_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 15m ./...
 	bash scripts/fuzz.sh
+	bash scripts/test-windows.sh
+
+# The engine's tests as Windows programs under Wine (about half a minute
+# warm): what Windows does to files, names and paths, tested there.
+test-windows: ## run the engine's Windows tests under Wine
+	bash scripts/test-windows.sh
 
 # Every parser of outside input (the list is in scripts/fuzz.sh). make test
 # fuzzes each for a fixed number of executions, which cannot fail on the

@@ -19,7 +19,7 @@ import (
 // The rclone comparison is the benchmark issue's; this is the engine alone.
 func BenchmarkFirstBackupSmallFiles(b *testing.B) {
 	srv := testenv.StartApache(b)
-	src := b.TempDir()
+	src := testenv.TempDir(b)
 	files := testenv.WriteTree(b, src, testenv.TreeSpec{Files: 1000, MaxSize: 4 << 10, Seed: 9, MaxDepth: 3})
 	client, err := newClient(srv, srv.Password)
 	if err != nil {
@@ -77,7 +77,7 @@ func BenchmarkChangeLatency(b *testing.B) {
 // throughput is TLS, hashing and the server's disk, with nothing per file.
 func BenchmarkFirstBackupLargeFile(b *testing.B) {
 	srv := testenv.StartApache(b)
-	src := b.TempDir()
+	src := testenv.TempDir(b)
 	const size = 512 << 20
 	f, err := os.Create(filepath.Join(src, "big.bin"))
 	if err != nil {

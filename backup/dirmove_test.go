@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/kumo-backup/kumo/backup"
 	"github.com/kumo-backup/kumo/backup/format"
 	"github.com/kumo-backup/kumo/backup/restore"
+	"github.com/kumo-backup/kumo/internal/testenv"
 )
 
 // treeOf maps every file (to its content) and folder (to "/") under root:
@@ -68,14 +70,14 @@ func TestFolderRenameIsOneMove(t *testing.T) {
 	for name, start := range servers() {
 		t.Run(name, func(t *testing.T) {
 			srv := start(t)
-			src := filepath.Join(t.TempDir(), "Docs")
+			src := filepath.Join(testenv.TempDir(t), "Docs")
 			for i := range 1000 {
 				writeFile(t, src, fmt.Sprintf("Photos/%d/写真%04d.jpg", i%10, i), fmt.Sprintf("photo %d", i))
 			}
 			writeFile(t, src, "Other/x.txt", "x")
 			os.MkdirAll(filepath.Join(src, "Photos", "empty"), 0o755)
 			client := srv.client(t, srv.pass)
-			index := filepath.Join(t.TempDir(), "index.db")
+			index := filepath.Join(testenv.TempDir(t), "index.db")
 			clock := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 			remote := filepath.Join(srv.dataDir, "pc", "Docs")
 			type moment struct {
@@ -135,12 +137,14 @@ func TestFolderRenameIsOneMove(t *testing.T) {
 				os.MkdirAll(filepath.Join(src, filepath.FromSlash(d)), 0o755)
 			}
 			pass("empty folders made")
-			os.RemoveAll(filepath.Join(src, "Empty", "a", "b"))
+			testenv.RemoveTree(filepath.Join(src, "Empty", "a", "b"))
 			if err := os.Rename(filepath.Join(src, "Empty", "d"), filepath.Join(src, "Empty", "e")); err != nil {
 				t.Fatal(err)
 			}
 			moves, _ = counted(func() { sum = pass("an empty folder renamed, another deleted") })
-			if moves != 1 || sum.FoldersMoved != 1 {
+			// An empty folder is known by its inode; Windows gives none
+			// without opening each folder, so there it is made anew instead.
+			if want := 1; runtime.GOOS != "windows" && (moves != want || sum.FoldersMoved != want) {
 				t.Errorf("renaming an empty folder: %d MOVE, summary %+v", moves, sum)
 			}
 
@@ -149,7 +153,7 @@ func TestFolderRenameIsOneMove(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				to := t.TempDir()
+				to := testenv.TempDir(t)
 				rs, err := v.Restore(context.Background(), restore.Options{To: to})
 				if err != nil || len(rs.Failed) > 0 {
 					t.Fatalf("restoring moment %d: %v %v", i, err, rs.Failed)

@@ -15,6 +15,7 @@ import (
 	"github.com/kumo-backup/kumo/backup/crypt"
 	"github.com/kumo-backup/kumo/backup/format"
 	"github.com/kumo-backup/kumo/internal/problem"
+	"github.com/kumo-backup/kumo/internal/testenv"
 )
 
 // An encrypted folder on both servers: every file and version is rclone's
@@ -27,7 +28,7 @@ func TestEncryptedFolderLifecycle(t *testing.T) {
 			srv := start(t)
 			ctx := context.Background()
 			client := srv.client(t, srv.pass)
-			src := filepath.Join(t.TempDir(), "Private")
+			src := filepath.Join(testenv.TempDir(t), "Private")
 			files := map[string]string{"a.txt": "alpha-1", "empty.txt": "", "dir/b.txt": strings.Repeat("bravo ", 20000), "名前/メモ.txt": "日本語のメモ"}
 			for rel, content := range files {
 				writeFile(t, src, rel, content)
@@ -37,7 +38,7 @@ func TestEncryptedFolderLifecycle(t *testing.T) {
 			if err != nil || !created {
 				t.Fatalf("a new folder's unlock: created %v, %v", created, err)
 			}
-			index := filepath.Join(t.TempDir(), "index.db")
+			index := filepath.Join(testenv.TempDir(t), "index.db")
 			opts := backup.Options{Root: src, Device: "pc", IndexPath: index, Key: key}
 			pass := func() *backup.Summary {
 				t.Helper()
@@ -143,9 +144,9 @@ func TestEncryptedFolderLifecycle(t *testing.T) {
 			if n := writes() - before; n != 0 {
 				t.Errorf("backing up without the key wrote %d times", n)
 			}
-			plain := filepath.Join(t.TempDir(), "Plain")
+			plain := filepath.Join(testenv.TempDir(t), "Plain")
 			writeFile(t, plain, "x.txt", "x")
-			if _, err := backup.RunOnce(ctx, client, backup.Options{Root: plain, Device: "pc", IndexPath: filepath.Join(t.TempDir(), "i.db")}); err != nil {
+			if _, err := backup.RunOnce(ctx, client, backup.Options{Root: plain, Device: "pc", IndexPath: filepath.Join(testenv.TempDir(t), "i.db")}); err != nil {
 				t.Fatal(err)
 			}
 			before = writes()
@@ -198,7 +199,7 @@ func decryptFile(t *testing.T, key *crypt.Key, path string) string {
 
 // Forgetting a folder leaves a folder whose name starts the same.
 func TestForgetFolderKeepsItsNeighbours(t *testing.T) {
-	ix, err := backup.OpenIndex(filepath.Join(t.TempDir(), "index.db"))
+	ix, err := backup.OpenIndex(filepath.Join(testenv.TempDir(t), "index.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

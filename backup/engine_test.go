@@ -19,7 +19,7 @@ import (
 // as vanished, and a file changed meanwhile goes up with its latest content.
 func TestPauseResumeTakesLatestContent(t *testing.T) {
 	srv := servers()["emulator"](t)
-	src := filepath.Join(t.TempDir(), "Desk")
+	src := filepath.Join(testenv.TempDir(t), "Desk")
 	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 20, MaxSize: 1 << 10, Seed: 12, MaxDepth: 1})
 	writeFile(t, src, "latest.txt", "first")
 	writeFile(t, src, "gone.txt", "soon deleted")
@@ -102,10 +102,10 @@ func TestFileChangingDuringUploadIsRetried(t *testing.T) {
 
 func testChangingDuringUpload(t *testing.T, change func(string)) {
 	srv := servers()["emulator"](t)
-	src := filepath.Join(t.TempDir(), "Logs")
+	src := filepath.Join(testenv.TempDir(t), "Logs")
 	writeFile(t, src, "app.log", strings.Repeat("line\n", 1000))
 	remote := &changingRemote{Remote: srv.client(t, srv.pass), target: "app.log", local: filepath.Join(src, "app.log"), change: change}
-	index := filepath.Join(t.TempDir(), "index.db")
+	index := filepath.Join(testenv.TempDir(t), "index.db")
 	sum, err := backup.RunOnce(context.Background(), remote, backup.Options{Root: src, Device: "pc", IndexPath: index})
 	if err != nil || len(sum.Failed) != 0 {
 		t.Fatal(err, sum.Failed)
@@ -130,7 +130,7 @@ func testChangingDuringUpload(t *testing.T, change func(string)) {
 // links are recorded, never followed, and cannot hang the scan.
 func TestSpecialFilesAndLinks(t *testing.T) {
 	srv := servers()["emulator"](t)
-	src := filepath.Join(t.TempDir(), "Odd")
+	src := filepath.Join(testenv.TempDir(t), "Odd")
 	writeFile(t, src, "plain.txt", "ok")
 	os.Symlink("does-not-exist", filepath.Join(src, "broken"))
 	os.Symlink(".", filepath.Join(src, "loop"))
@@ -171,9 +171,9 @@ var _ = io.EOF
 // pass puts the current copy back even though the local file is unchanged.
 func TestUnfinishedVersionMoveIsSettled(t *testing.T) {
 	srv := servers()["emulator"](t)
-	src := filepath.Join(t.TempDir(), "Docs")
+	src := filepath.Join(testenv.TempDir(t), "Docs")
 	writeFile(t, src, "note.txt", "v1")
-	index := filepath.Join(t.TempDir(), "index.db")
+	index := filepath.Join(testenv.TempDir(t), "index.db")
 	client := srv.client(t, srv.pass)
 	opts := backup.Options{Root: src, Device: "pc", IndexPath: index}
 	if _, err := backup.RunOnce(context.Background(), client, opts); err != nil {
@@ -206,12 +206,12 @@ func TestUnfinishedVersionMoveIsSettled(t *testing.T) {
 // Once the hold ends it is sent whole.
 func TestFileGrowingPastTheAllowanceIsHeld(t *testing.T) {
 	srv := servers()["emulator"](t)
-	src := filepath.Join(t.TempDir(), "Videos")
+	src := filepath.Join(testenv.TempDir(t), "Videos")
 	writeFile(t, src, "clip.mov", strings.Repeat("v", 5000))
 	writeFile(t, src, "note.txt", "small")
 	grow := func(p string) { os.WriteFile(p, make([]byte, 3<<20), 0o644) }
 	remote := &changingRemote{Remote: srv.client(t, srv.pass), target: "clip.mov", local: filepath.Join(src, "clip.mov"), change: grow}
-	e, err := backup.New(remote, backup.Options{Root: src, Device: "pc", IndexPath: filepath.Join(t.TempDir(), "index.db")})
+	e, err := backup.New(remote, backup.Options{Root: src, Device: "pc", IndexPath: filepath.Join(testenv.TempDir(t), "index.db")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,7 @@ func newFaultRigOf(t *testing.T, files int, emu ...func(*emulator.Config)) *faul
 	emu = append(emu, func(c *emulator.Config) { c.OnPut = func(_, _, _ string, _ int64) { r.puts.Add(1) } })
 	r.e = testenv.StartEmulator(t, emu...)
 	r.proxy = faultproxy.Start(t, r.e.DAVURL("backup"), r.e.Pool())
-	dir := t.TempDir()
+	dir := testenv.TempDir(t)
 	r.src, r.index = filepath.Join(dir, "Work"), filepath.Join(dir, "index.db")
 	testenv.WriteTree(t, r.src, testenv.TreeSpec{Files: files, MaxSize: 4 << 10, Seed: 77, MaxDepth: 3})
 	r.server = filepath.Join(r.e.AreaDir(r.e.User, "backup"), "pc", "Work")

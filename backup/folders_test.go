@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/kumo-backup/kumo/backup"
+	"github.com/kumo-backup/kumo/internal/testenv"
 	"github.com/kumo-backup/kumo/watcher"
 )
 
@@ -35,7 +36,7 @@ func TestGoneFoldersLeaveTheCurrentTree(t *testing.T) {
 	for name, start := range servers() {
 		t.Run(name, func(t *testing.T) {
 			srv := start(t)
-			src := filepath.Join(t.TempDir(), "Docs")
+			src := filepath.Join(testenv.TempDir(t), "Docs")
 			for _, f := range []string{"A/a1.txt", "A/a2.txt", "A/deep/d1.txt", "B/b1.txt", "B/sub/b2.txt", "Keep/k.txt", "Out/o.txt"} {
 				writeFile(t, src, f, "content of "+f)
 			}
@@ -43,7 +44,7 @@ func TestGoneFoldersLeaveTheCurrentTree(t *testing.T) {
 				os.MkdirAll(filepath.Join(src, d), 0o755)
 			}
 			client := srv.client(t, srv.pass)
-			index := filepath.Join(t.TempDir(), "index.db")
+			index := filepath.Join(testenv.TempDir(t), "index.db")
 			pass := func(excludes ...string) *backup.Summary {
 				t.Helper()
 				sum, err := backup.RunOnce(context.Background(), client, backup.Options{Root: src, Device: "pc", IndexPath: index,
@@ -59,8 +60,8 @@ func TestGoneFoldersLeaveTheCurrentTree(t *testing.T) {
 				t.Fatalf("after the first pass the server's folders are %q, the disk's %q", got, want)
 			}
 
-			os.RemoveAll(filepath.Join(src, "B"))
-			os.RemoveAll(filepath.Join(src, "D"))
+			testenv.RemoveTree(filepath.Join(src, "B"))
+			testenv.RemoveTree(filepath.Join(src, "D"))
 			if err := os.Rename(filepath.Join(src, "A"), filepath.Join(src, "A2")); err != nil {
 				t.Fatal(err)
 			}

@@ -72,7 +72,7 @@ func (r *metaRig) restoreFile(t *testing.T, folder, rel, moment string) []byte {
 	if err != nil {
 		t.Fatalf("as of %s: %v", moment, err)
 	}
-	to := t.TempDir()
+	to := testenv.TempDir(t)
 	if _, err := v.Restore(context.Background(), restore.Options{To: to, Paths: []string{rel}}); err != nil {
 		t.Fatalf("restoring %s as of %s: %v", rel, moment, err)
 	}
@@ -89,10 +89,10 @@ func (r *metaRig) restoreFile(t *testing.T, folder, rel, moment string) []byte {
 // with that edit's content, byte for byte.
 func TestMetadataCostGrowsWithTheChange(t *testing.T) {
 	r := newMetaRig(t)
-	src := filepath.Join(t.TempDir(), "Work")
+	src := filepath.Join(testenv.TempDir(t), "Work")
 	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 20000, MaxSize: 512, Seed: 18, MaxDepth: 3})
 	clock := testenv.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
-	eng, err := backup.New(r.client, backup.Options{Root: src, Device: "pc", IndexPath: filepath.Join(t.TempDir(), "index.db"), Now: clock.Now})
+	eng, err := backup.New(r.client, backup.Options{Root: src, Device: "pc", IndexPath: filepath.Join(testenv.TempDir(t), "index.db"), Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestAMonthOfEditsKeepsMetadataSmall(t *testing.T) {
 		days = 16
 	}
 	r := newMetaRig(t)
-	src := filepath.Join(t.TempDir(), "Work")
+	src := filepath.Join(testenv.TempDir(t), "Work")
 	files := testenv.WriteTree(t, src, testenv.TreeSpec{Files: 10000, MaxSize: 256, Seed: 30, MaxDepth: 3})
 	start := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
 	clock := testenv.NewClock(start)
@@ -324,9 +324,9 @@ func (w testWriter) Write(p []byte) (int, error) {
 func memDir(t *testing.T) string {
 	dir, err := os.MkdirTemp("/dev/shm", "kumo-test-")
 	if err != nil {
-		return t.TempDir()
+		return testenv.TempDir(t)
 	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	t.Cleanup(func() { testenv.RemoveTree(dir) })
 	return dir
 }
 
@@ -351,10 +351,10 @@ func (l *loseJournalAnswer) Put(ctx context.Context, p string, open transport.Bo
 // so the history has no gap and no duplicate, and the moment restores.
 func TestCrashBetweenJournalAndIndexLeavesNoGap(t *testing.T) {
 	r := newMetaRig(t)
-	src := filepath.Join(t.TempDir(), "Work")
+	src := filepath.Join(testenv.TempDir(t), "Work")
 	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 50, MaxSize: 512, Seed: 3, MaxDepth: 2})
 	clock := testenv.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
-	index := filepath.Join(t.TempDir(), "index.db")
+	index := filepath.Join(testenv.TempDir(t), "index.db")
 	opts := backup.Options{Root: src, Device: "pc", IndexPath: index, Now: clock.Now}
 	if _, err := backup.RunOnce(context.Background(), r.client, opts); err != nil {
 		t.Fatal(err)
@@ -406,10 +406,10 @@ func hasFile(v *restore.View, rel string) bool {
 // moments it affects, while the moments before it still restore.
 func TestIndexRebuildAndGapsFromTheHistory(t *testing.T) {
 	r := newMetaRig(t)
-	src := filepath.Join(t.TempDir(), "Work")
+	src := filepath.Join(testenv.TempDir(t), "Work")
 	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 100, MaxSize: 512, Seed: 4, MaxDepth: 2})
 	clock := testenv.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
-	opts := backup.Options{Root: src, Device: "pc", IndexPath: filepath.Join(t.TempDir(), "index.db"), Now: clock.Now}
+	opts := backup.Options{Root: src, Device: "pc", IndexPath: filepath.Join(testenv.TempDir(t), "index.db"), Now: clock.Now}
 	var moments []string
 	for i := range 5 {
 		clock.Set(clock.Now().Add(time.Minute))
@@ -421,7 +421,7 @@ func TestIndexRebuildAndGapsFromTheHistory(t *testing.T) {
 		moments = append(moments, sum.Moment)
 	}
 	puts := r.e.Requests("PUT")
-	opts.IndexPath = filepath.Join(t.TempDir(), "fresh.db")
+	opts.IndexPath = filepath.Join(testenv.TempDir(t), "fresh.db")
 	sum, err := backup.RunOnce(context.Background(), r.client, opts)
 	if err != nil || sum.Files != 0 || r.e.Requests("PUT") != puts {
 		t.Fatalf("a fresh index: %v, %d files uploaded, %d PUT requests; want nothing sent", err, sum.Files, r.e.Requests("PUT")-puts)

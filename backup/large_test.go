@@ -17,7 +17,7 @@ import (
 // and lands byte for byte.
 func TestLargeFileStreamsInConstantMemory(t *testing.T) {
 	const size = 4<<30 + 4099
-	src := filepath.Join(t.TempDir(), "Video")
+	src := filepath.Join(testenv.TempDir(t), "Video")
 	os.MkdirAll(src, 0o755)
 	f, err := os.Create(filepath.Join(src, "film.bin"))
 	if err != nil {

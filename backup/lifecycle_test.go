@@ -61,7 +61,7 @@ func TestLifecycleVersionsAndRetention(t *testing.T) {
 	for name, start := range servers() {
 		t.Run(name, func(t *testing.T) {
 			srv := start(t)
-			src := filepath.Join(t.TempDir(), "Work")
+			src := filepath.Join(testenv.TempDir(t), "Work")
 			for rel, content := range map[string]string{
 				"a.txt": "alpha-1", "b.txt": "bravo", "c.txt": "charlie", "dir1/d.txt": "delta content",
 				"dir1/e.bin": strings.Repeat("echo", 4096), "f.txt": "foxtrot-0",
@@ -71,7 +71,7 @@ func TestLifecycleVersionsAndRetention(t *testing.T) {
 			t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 			clock := testenv.NewClock(t0)
 			client := srv.client(t, srv.pass)
-			opts := backup.Options{Root: src, Device: "pc", IndexPath: filepath.Join(t.TempDir(), "index.db"), Now: clock.Now,
+			opts := backup.Options{Root: src, Device: "pc", IndexPath: filepath.Join(testenv.TempDir(t), "index.db"), Now: clock.Now,
 				Retention: backup.Retention{KeepAll: 30 * time.Hour, Daily: 10 * 24 * time.Hour, Weekly: 20 * 24 * time.Hour}}
 			pass := func(at time.Time) *backup.Summary {
 				t.Helper()
@@ -182,10 +182,10 @@ func TestLifecycleVersionsAndRetention(t *testing.T) {
 // it, nothing is uploaded again, and a file changed meanwhile is versioned.
 func TestLostIndexRebuildsFromCatalog(t *testing.T) {
 	srv := servers()["emulator"](t)
-	src := filepath.Join(t.TempDir(), "Photos")
+	src := filepath.Join(testenv.TempDir(t), "Photos")
 	files := testenv.WriteTree(t, src, testenv.TreeSpec{Files: 200, MaxSize: 2 << 10, Seed: 4, MaxDepth: 2})
 	client := srv.client(t, srv.pass)
-	index := filepath.Join(t.TempDir(), "index.db")
+	index := filepath.Join(testenv.TempDir(t), "index.db")
 	opts := backup.Options{Root: src, Device: "pc", IndexPath: index}
 	if _, err := backup.RunOnce(context.Background(), client, opts); err != nil {
 		t.Fatal(err)
@@ -215,17 +215,17 @@ func TestLostIndexRebuildsFromCatalog(t *testing.T) {
 // as a version first.
 func TestNoIndexNoCatalogNeverClobbers(t *testing.T) {
 	srv := servers()["apache"](t)
-	src := filepath.Join(t.TempDir(), "Notes")
+	src := filepath.Join(testenv.TempDir(t), "Notes")
 	writeFile(t, src, "plan.txt", "first draft")
 	writeFile(t, src, "same.txt", "unchanged")
 	client := srv.client(t, srv.pass)
-	index := filepath.Join(t.TempDir(), "index.db")
+	index := filepath.Join(testenv.TempDir(t), "index.db")
 	opts := backup.Options{Root: src, Device: "pc", IndexPath: index}
 	if _, err := backup.RunOnce(context.Background(), client, opts); err != nil {
 		t.Fatal(err)
 	}
 	os.Remove(index)
-	os.RemoveAll(filepath.Join(srv.dataDir, "pc", ".kumo", "catalogs"))
+	testenv.RemoveTree(filepath.Join(srv.dataDir, "pc", ".kumo", "catalogs"))
 	writeFile(t, src, "plan.txt", "second draft")
 
 	sum, err := backup.RunOnce(context.Background(), client, opts)

@@ -21,7 +21,7 @@ import (
 // carries on without sending anything twice. A folder that is removed
 // outright is waited for the same way.
 func TestUnmountedDriveIsNotEverythingDeleted(t *testing.T) {
-	dir := t.TempDir()
+	dir := testenv.TempDir(t)
 	drive := filepath.Join(dir, "USB Drive")
 	os.Mkdir(drive, 0o755)
 	unmount := testenv.Mount(t, drive, 64<<20)
@@ -116,7 +116,7 @@ func TestPermissionsChangeMidRun(t *testing.T) {
 		return
 	}
 	e := testenv.StartEmulator(t)
-	src := filepath.Join(t.TempDir(), "Shared")
+	src := filepath.Join(testenv.TempDir(t), "Shared")
 	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 400, MaxSize: 4 << 10, Seed: 13, MaxDepth: 2})
 	client, err := transport.New(transport.Config{URL: e.DAVURL("backup"), User: e.User, Password: e.AppsPassword, RootCAs: e.Pool()})
 	if err != nil {

@@ -24,13 +24,13 @@ func TestBackupAgainstApacheWithModDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	src := filepath.Join(t.TempDir(), "Papers")
+	src := filepath.Join(testenv.TempDir(t), "Papers")
 	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 120, MaxSize: 4 << 10, Seed: 21, MaxDepth: 3})
 	for _, f := range []string{"old/a.txt", "old/b.txt", "gone/c.txt", "gone/deep/d.txt", "edit.txt"} {
 		os.MkdirAll(filepath.Dir(filepath.Join(src, f)), 0o755)
 		os.WriteFile(filepath.Join(src, f), []byte("first "+f), 0o644)
 	}
-	opts := backup.Options{Root: src, Device: "desk", IndexPath: filepath.Join(t.TempDir(), "index.db")}
+	opts := backup.Options{Root: src, Device: "desk", IndexPath: filepath.Join(testenv.TempDir(t), "index.db")}
 	if sum, err := backup.RunOnce(context.Background(), c, opts); err != nil || len(sum.Failed) > 0 {
 		t.Fatalf("first backup: %v %+v", err, sum)
 	}
@@ -59,7 +59,7 @@ func TestBackupAgainstApacheWithModDir(t *testing.T) {
 	}
 
 	os.Rename(filepath.Join(src, "old"), filepath.Join(src, "new"))
-	os.RemoveAll(filepath.Join(src, "gone"))
+	testenv.RemoveTree(filepath.Join(src, "gone"))
 	os.WriteFile(filepath.Join(src, "edit.txt"), []byte("second, longer"), 0o644)
 	sum, err := backup.RunOnce(context.Background(), c, opts)
 	if err != nil || len(sum.Failed) > 0 {

@@ -21,14 +21,14 @@ func TestVerifyRoundFindsADamagedCopy(t *testing.T) {
 	for name, start := range servers() {
 		t.Run(name, func(t *testing.T) {
 			srv := start(t)
-			src := filepath.Join(t.TempDir(), "Photos")
+			src := filepath.Join(testenv.TempDir(t), "Photos")
 			files := testenv.WriteTree(t, src, testenv.TreeSpec{Files: 300, MaxSize: 4 << 10, Seed: 31, MaxDepth: 2})
 			var mu sync.Mutex
 			now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 			clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 			advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
 			e, err := backup.New(srv.client(t, srv.pass), backup.Options{Root: src, Device: "laptop", Workers: 4,
-				IndexPath: filepath.Join(t.TempDir(), "index.db"), Now: clock})
+				IndexPath: filepath.Join(testenv.TempDir(t), "index.db"), Now: clock})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -55,7 +55,7 @@ func watch(t testing.TB, setup func(src string), o backup.WatchOptions) *watchin
 	w.e = testenv.StartEmulator(t, func(c *emulator.Config) {
 		c.OnPut = func(_, _, p string, _ int64) { w.up.seen(p) }
 	})
-	w.src = filepath.Join(t.TempDir(), "Live")
+	w.src = filepath.Join(testenv.TempDir(t), "Live")
 	os.MkdirAll(w.src, 0o755)
 	if setup != nil {
 		setup(w.src)
@@ -217,7 +217,7 @@ func TestWatchFolderRenameIsOneMove(t *testing.T) {
 	}
 	// A folder deleted while watched leaves the current tree at once (its
 	// files in the versions), not at the next full pass.
-	os.RemoveAll(filepath.Join(w.src, "旅行 2026", "day1"))
+	testenv.RemoveTree(filepath.Join(w.src, "旅行 2026", "day1"))
 	os.MkdirAll(filepath.Join(w.src, "空", "の"), 0o755)
 	w.settle(t, 10*time.Second)
 }

@@ -3,6 +3,7 @@
 #   scripts/deps.sh build   cgo libraries for building the Fyne app
 #   scripts/deps.sh test    the above plus every real component the tests start
 #   scripts/deps.sh windows the above plus mingw-w64, to cross-build kumo.exe
+#   scripts/deps.sh wine    Wine and mingw-w64, to run the engine's tests as Windows programs
 # Works as root on a fresh Debian machine; elsewhere it says what to run.
 set -euo pipefail
 
@@ -12,15 +13,19 @@ build_pkgs=(gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-
 # dbus-daemon ships dbus-run-session; apache2-utils ships htpasswd;
 # haskell-status-notifier-item-utils ships status-notifier-watcher (a tray host for tests);
 # fonts-ipafont-gothic draws Japanese names (Fyne falls back to the system's fonts).
-test_pkgs=(apache2 apache2-utils rclone gnome-keyring dbus dbus-daemon python3-dbusmock xvfb litmus libsecret-tools desktop-file-utils appstream x11-utils haskell-status-notifier-item-utils fonts-ipafont-gothic)
+# wine64 runs the engine's tests as Windows programs (make test-windows);
+# mingw-w64 builds the DLL stand-in they need under Wine 8.
+wine_pkgs=(wine wine64 gcc-mingw-w64-x86-64)
+test_pkgs=("${wine_pkgs[@]}" apache2 apache2-utils rclone gnome-keyring dbus dbus-daemon python3-dbusmock xvfb litmus libsecret-tools desktop-file-utils appstream x11-utils haskell-status-notifier-item-utils fonts-ipafont-gothic)
 
 case "$group" in
 build) want=("${build_pkgs[@]}") ;;
 windows) want=("${build_pkgs[@]}" gcc-mingw-w64-x86-64) ;;
+wine) want=("${wine_pkgs[@]}") ;;
 guide) want=("${build_pkgs[@]}" "${test_pkgs[@]}" xdotool) ;;
 test) want=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
 *)
-	echo "usage: $0 build|test|windows|guide" >&2
+	echo "usage: $0 build|test|windows|wine|guide" >&2
 	exit 2
 	;;
 esac

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+
+	"github.com/kumo-backup/kumo/internal/testenv"
 )
 
 // collect gathers batches until none has come for idle, or limit passes.
@@ -57,7 +59,7 @@ func write(t *testing.T, root, rel, content string) {
 }
 
 func TestEverydayChanges(t *testing.T) {
-	root := t.TempDir()
+	root := testenv.TempDir(t)
 	write(t, root, "keep.txt", "x")
 	write(t, root, "edit.txt", "v1")
 	write(t, root, "old.txt", "bye")
@@ -101,7 +103,7 @@ func TestEverydayChanges(t *testing.T) {
 
 // A thousand writes to one file become at most a handful of reports.
 func TestBurstCoalesces(t *testing.T) {
-	root := t.TempDir()
+	root := testenv.TempDir(t)
 	w := start(t, root, Options{Quiet: 200 * time.Millisecond, MaxDelay: 5 * time.Second})
 	f, err := os.Create(filepath.Join(root, "busy.log"))
 	if err != nil {
@@ -119,7 +121,7 @@ func TestBurstCoalesces(t *testing.T) {
 
 // A file that never stops changing is still reported every MaxDelay.
 func TestNeverQuietFileIsReportedRegularly(t *testing.T) {
-	root := t.TempDir()
+	root := testenv.TempDir(t)
 	w := start(t, root, Options{Quiet: 300 * time.Millisecond, MaxDelay: 500 * time.Millisecond})
 	stop := time.After(2 * time.Second)
 	reports := 0
@@ -145,7 +147,7 @@ func TestNeverQuietFileIsReportedRegularly(t *testing.T) {
 }
 
 func TestIgnoredPathsAreNeverReported(t *testing.T) {
-	root := t.TempDir()
+	root := testenv.TempDir(t)
 	os.MkdirAll(filepath.Join(root, "node_modules"), 0o755)
 	w := start(t, root, Options{Filter: NewFilter("node_modules/", "*.log", "!keep.log")})
 	for _, rel := range []string{"a.swp", "~$report.docx", "download.crdownload", ".DS_Store", "node_modules/x.js", "debug.log", "4913"} {
@@ -162,7 +164,7 @@ func TestIgnoredPathsAreNeverReported(t *testing.T) {
 // Past the watch limit, folders are rescanned on a timer and the user is
 // told once, with the setting and the command that fixes it.
 func TestWatchLimitFallsBackToScanning(t *testing.T) {
-	root := t.TempDir()
+	root := testenv.TempDir(t)
 	for i := 0; i < 6; i++ {
 		os.MkdirAll(filepath.Join(root, fmt.Sprintf("d%d", i)), 0o755)
 	}
@@ -205,7 +207,7 @@ func TestFilterDefaults(t *testing.T) {
 // moment the batch is cut falls between them: otherwise the old name is
 // taken for a deletion and the new one uploaded again.
 func TestRenameHalvesShareABatch(t *testing.T) {
-	root := t.TempDir()
+	root := testenv.TempDir(t)
 	for _, d := range []string{"a", "b"} {
 		os.MkdirAll(filepath.Join(root, d), 0o755)
 	}

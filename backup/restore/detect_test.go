@@ -5,12 +5,14 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/kumo-backup/kumo/internal/testenv"
 )
 
 // Trying the destination's names leaves nothing behind and creates no
 // folder; on Linux's own file systems every name is taken as it is.
 func TestDetectRulesLeavesNothing(t *testing.T) {
-	dir := t.TempDir()
+	dir := testenv.TempDir(t)
 	to := filepath.Join(dir, "not", "yet")
 	rules, err := DetectRules(to)
 	if err != nil {

@@ -19,13 +19,13 @@ import (
 // space is freed the same restore completes.
 func TestDiskFillsWhileRestoring(t *testing.T) {
 	client, _ := emulatorClient(t)
-	src := filepath.Join(t.TempDir(), "Docs")
+	src := filepath.Join(testenv.TempDir(t), "Docs")
 	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 120, MaxSize: 64 << 10, BigFile: 1 << 20, Seed: 17, MaxDepth: 2})
 	os.Remove(filepath.Join(src, "empty folder")) // catalogs hold files, not empty folders (docs/restore.md)
 	if _, err := backup.RunOnce(context.Background(), client, backup.Options{Root: src, Device: "pc"}); err != nil {
 		t.Fatal(err)
 	}
-	disk := filepath.Join(t.TempDir(), "small disk")
+	disk := filepath.Join(testenv.TempDir(t), "small disk")
 	os.Mkdir(disk, 0o755)
 	testenv.Mount(t, disk, 8<<20) // the tree is about 5 MiB
 	// Something else already takes half the disk.

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/kumo-backup/kumo/backup/restore"
+	"github.com/kumo-backup/kumo/internal/testenv"
 	"github.com/kumo-backup/kumo/transport"
 )
 
@@ -196,7 +197,7 @@ func TestHostileServerWritesNothingOutsideTheDestination(t *testing.T) {
 		t.Error("a device named .. was accepted")
 	}
 
-	sandbox := t.TempDir()
+	sandbox := testenv.TempDir(t)
 	outside := filepath.Join(sandbox, "outside")
 	dest := filepath.Join(sandbox, "a", "b", "dest")
 	for _, d := range []string{outside, dest} {

@@ -69,14 +69,14 @@ func readRenamings(t *testing.T, file string) [][2]string {
 // is renamed and no list is left.
 func TestRestoreOntoOtherSystemsRules(t *testing.T) {
 	client, _ := emulatorClient(t)
-	src := filepath.Join(t.TempDir(), "Mixed")
+	src := filepath.Join(testenv.TempDir(t), "Mixed")
 	for i, name := range awkwardNames() {
 		write(t, src, name, "content "+strconv.Itoa(i)+" of "+name, 0o644)
 	}
 	if err := os.MkdirAll(filepath.Join(src, "aux"), 0o755); err != nil { // an empty folder with a device's name
 		t.Fatal(err)
 	}
-	if sum, err := backup.RunOnce(context.Background(), client, backup.Options{Root: src, Device: "linux", IndexPath: filepath.Join(t.TempDir(), "ix")}); err != nil || len(sum.Failed) > 0 {
+	if sum, err := backup.RunOnce(context.Background(), client, backup.Options{Root: src, Device: "linux", IndexPath: filepath.Join(testenv.TempDir(t), "ix")}); err != nil || len(sum.Failed) > 0 {
 		t.Fatal(err, sum)
 	}
 	for _, c := range []struct {
@@ -95,7 +95,7 @@ func TestRestoreOntoOtherSystemsRules(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			to := filepath.Join(t.TempDir(), "back")
+			to := filepath.Join(testenv.TempDir(t), "back")
 			preview, _, err := v.Renamings(to, nil, &c.rules)
 			if err != nil {
 				t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -130,14 +131,18 @@ func assertRestored(t *testing.T, want, got string) int {
 // deletions, a rename and a change after the rename; then the index is lost
 // and each moment is restored onto an empty folder from the server alone.
 func TestRestoreEachMomentAfterLosingEverythingLocal(t *testing.T) {
-	for name, connect := range map[string]func(t *testing.T) *transport.Client{
+	servers := map[string]func(t *testing.T) *transport.Client{
 		"emulator": func(t *testing.T) *transport.Client { c, _ := emulatorClient(t); return c },
 		"apache":   apacheClient,
-	} {
+	}
+	if runtime.GOOS == "windows" {
+		delete(servers, "apache") // a Linux fixture
+	}
+	for name, connect := range servers {
 		t.Run(name, func(t *testing.T) {
 			client := connect(t)
 			ctx := context.Background()
-			tmp := t.TempDir()
+			tmp := testenv.TempDir(t)
 			src := filepath.Join(tmp, "Documents")
 			index := filepath.Join(tmp, "index.db")
 			clk := testenv.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kumo-backup/kumo/backup"
 	"github.com/kumo-backup/kumo/backup/restore"
+	"github.com/kumo-backup/kumo/internal/testenv"
 	"github.com/kumo-backup/kumo/transport"
 )
 
@@ -20,7 +21,7 @@ import (
 func backedUp(t *testing.T, files map[string]string, cfg func(*transport.Config)) (*transport.Client, string) {
 	t.Helper()
 	c, e := emulatorClient(t)
-	src := filepath.Join(t.TempDir(), "Docs")
+	src := filepath.Join(testenv.TempDir(t), "Docs")
 	for rel, content := range files {
 		write(t, src, rel, content, 0o644)
 	}
@@ -60,7 +61,7 @@ func TestConflictPolicies(t *testing.T) {
 		{policy: restore.KeepBoth, diff: "edited locally", restored: 2, unchanged: 1, extra: "diff (from "},
 	} {
 		t.Run(tc.policy.String(), func(t *testing.T) {
-			to := t.TempDir()
+			to := testenv.TempDir(t)
 			write(t, to, "same.txt", "same", 0o644)
 			write(t, to, "diff.txt", "edited locally", 0o644)
 			sum, err := v.Restore(ctx, restore.Options{To: to, Conflict: tc.policy})
@@ -113,7 +114,7 @@ func TestRestoreSelection(t *testing.T) {
 	if found := v.Search("3 B", 0); len(found) != 1 || found[0].Path != "b/3.txt" {
 		t.Errorf("search: %+v", found)
 	}
-	to := t.TempDir()
+	to := testenv.TempDir(t)
 	sum, err := v.Restore(ctx, restore.Options{To: to, Paths: []string{"a", "c.txt"}})
 	if err != nil || sum.Restored != 3 {
 		t.Fatalf("restored %+v, %v", sum, err)
@@ -138,7 +139,7 @@ func TestCancelLeavesNoPartialFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	var cancelledAt atomic.Int64
-	to := t.TempDir()
+	to := testenv.TempDir(t)
 	sum, err := v.Restore(ctx, restore.Options{To: to, Workers: 2, OnProgress: func(p restore.Progress) {
 		if p.FilesDone >= 2 && cancelledAt.Load() == 0 {
 			cancelledAt.Store(p.BytesDone)

@@ -32,7 +32,7 @@ func StartEmulator(t testing.TB, opts ...func(*emulator.Config)) *Emulated {
 		LoginPassword: "LOGIN-" + randomHex(t, 10),
 		APIKey:        "0123456789ABCDEF0123456789ABCDEF",
 		APISecret:     "secret-" + randomHex(t, 16),
-		DataDir:       t.TempDir(),
+		DataDir:       TempDir(t),
 	}
 	cfg := emulator.Config{
 		DataDir: e.DataDir,

@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -55,6 +57,9 @@ func WriteTree(t testing.TB, root string, spec TreeSpec) []string {
 	}
 	write("empty.txt", nil)
 	for i, name := range AwkwardNames {
+		if runtime.GOOS == "windows" { // a name Windows users cannot have: the same file, as they would name it
+			name = strings.NewReplacer("?", "¿", `"`, "”").Replace(name)
+		}
 		write(filepath.Join(dirs[i%len(dirs)], name), randomBytes(rng, 1+rng.IntN(max(spec.MaxSize, 1))))
 	}
 	if spec.BigFile > 0 {
