@@ -16,6 +16,7 @@ import (
 	"github.com/kumo-backup/kumo/internal/autostart"
 	_ "github.com/kumo-backup/kumo/internal/cleanlocale" // before Fyne's init
 	"github.com/kumo-backup/kumo/internal/cli"
+	"github.com/kumo-backup/kumo/internal/console"
 	"github.com/kumo-backup/kumo/ui"
 )
 
@@ -49,6 +50,7 @@ func main() {
 	hidden := len(os.Args) == 2 && os.Args[1] == autostart.TrayFlag
 	openRestore := len(os.Args) == 2 && os.Args[1] == "--restore"
 	if len(os.Args) > 1 && !hidden && !openRestore {
+		console.Attach() // kumo.exe is a windowed program: print in the console it was started from
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		code := cli.Run(ctx, cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Build: build}, os.Args[1:])
 		stop()
