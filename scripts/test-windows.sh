@@ -35,6 +35,7 @@ fi
 cmp -s "$shim" "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" ||
 	cp "$shim" "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
 
+# account/ is not run: its tests are the Secret Service's (gnome-keyring).
 # Left out for what Wine does unlike Windows: a rename in case only keeps the
 # old case (TestWindowsCaseOnlyRename is for real Windows), and in
 # TestWatchBacksUpChangesAsTheyHappen a file written into a just-made deep
@@ -42,6 +43,7 @@ cmp -s "$shim" "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" ||
 # package, the tests run there (a -test.run pattern), and those left out of it
 runs=(
 	"./watcher/" "." ""
+	"./transport/" "." ""
 	"./backup/" 'TestWindows|TestGoneFolders|TestLifecycle|TestPauseResume|TestFileChangingDuringUpload|TestUnfinishedVersionMove|TestWatch|TestEncryptedFolderLifecycle|TestForgetFolder|TestLostIndexRebuilds|TestVerifyRound|TestIndexRebuild' 'TestWindowsCaseOnlyRename|TestWatchBacksUpChangesAsTheyHappen'
 	"./backup/restore/" '.' 'TestHostileServerWritesNothingOutsideTheDestination|TestDiskFillsWhileRestoring|TestRestoreEachMomentAfterLosingEverythingLocal'
 )
