@@ -12,16 +12,24 @@ import (
 	"github.com/kumo-backup/kumo/internal/testenv"
 )
 
-// The wizard from start to summary: the backed-up computer and folder are
-// offered, the moments are the real backups, a search narrows the
-// selection, and the chosen files land in the chosen folder, nowhere else.
-func TestRestoreWizardStartToSummary(t *testing.T) {
+// signedInOnEmulator is the app signed in as the computer "desk" on a fresh emulator.
+func signedInOnEmulator(t *testing.T, opts service.Options) *App {
+	t.Helper()
 	e := testenv.StartEmulator(t)
-	k := newTestApp(t, service.Options{RootCAs: e.Pool()})
+	opts.RootCAs = e.Pool()
+	k := newTestApp(t, opts)
 	if err := k.svc.SignIn(context.Background(), service.Login{Service: service.InfiniCLOUD, URL: e.DAVURL("backup"), Area: service.AreaBackup,
 		User: e.User, Device: "desk", Password: e.AppsPassword}, false); err != nil {
 		t.Fatal(err)
 	}
+	return k
+}
+
+// The wizard from start to summary: the backed-up computer and folder are
+// offered, the moments are the real backups, a search narrows the
+// selection, and the chosen files land in the chosen folder, nowhere else.
+func TestRestoreWizardStartToSummary(t *testing.T) {
+	k := signedInOnEmulator(t, service.Options{})
 	src := filepath.Join(t.TempDir(), "Notes")
 	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 20, MaxSize: 4 << 10, Seed: 4, MaxDepth: 2})
 	os.WriteFile(filepath.Join(src, "recipe cake.txt"), []byte("flour, eggs"), 0o644)
@@ -86,12 +94,7 @@ func TestRestoreWizardStartToSummary(t *testing.T) {
 // names it cannot write as they are before anything is written, and Next
 // then restores every file under those names with the list beside them.
 func TestRestoreWizardShowsRenamingsFirst(t *testing.T) {
-	e := testenv.StartEmulator(t)
-	k := newTestApp(t, service.Options{RootCAs: e.Pool(), DestinationRules: &service.RestoreRules{Windows: true, CaseInsensitive: true}})
-	if err := k.svc.SignIn(context.Background(), service.Login{Service: service.InfiniCLOUD, URL: e.DAVURL("backup"), Area: service.AreaBackup,
-		User: e.User, Device: "desk", Password: e.AppsPassword}, false); err != nil {
-		t.Fatal(err)
-	}
+	k := signedInOnEmulator(t, service.Options{DestinationRules: &service.RestoreRules{Windows: true, CaseInsensitive: true}})
 	src := filepath.Join(t.TempDir(), "Mixed")
 	os.MkdirAll(src, 0o755)
 	for _, name := range []string{"a:b.txt", "A.txt", "a.txt", "fine.txt"} {
