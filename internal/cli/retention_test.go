@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -92,11 +93,32 @@ func versionsAfterAMonth(t *testing.T, who string) int {
 	holds := func(p, content string) func() bool {
 		return func() bool { b, err := os.ReadFile(p); return err == nil && bytes.Equal(b, []byte(content)) }
 	}
-	waitFor("the first backup", holds(filepath.Join(server, "Letters", "doc.txt"), "first"))
+	// A pass is over when its record is on the server: only then is the
+	// next edit a day later. (Waiting for the bytes alone, an edit could
+	// land while the pass still checked the file had not changed as it was
+	// read: it then left the file for the next pass, and that pass, finding
+	// no confirmed copy to keep, replaced it without a version.)
+	records := func() []string {
+		return testenv.Files(filepath.Join(server, ".kumo", "catalogs", "Letters"), func(string) bool { return true })
+	}
+	recordedSince := func(before []string) bool { // a record file not there before (segments get new names too)
+		for _, r := range records() {
+			if !slices.Contains(before, r) {
+				return true
+			}
+		}
+		return false
+	}
+	waitFor("the first backup", func() bool {
+		return holds(filepath.Join(server, "Letters", "doc.txt"), "first")() && recordedSince(nil)
+	})
 	for i, edit := range []string{"Monday's edit", "Tuesday's edit, longer", "Wednesday's edit, longer still"} {
 		clock.Set(monday.Add(time.Duration(i)*24*time.Hour + 3*time.Hour))
+		before := records()
 		os.WriteFile(doc, []byte(edit), 0o644)
-		on := func() bool { return holds(filepath.Join(server, "Letters", "doc.txt"), edit)() && versions() == i+1 }
+		on := func() bool {
+			return holds(filepath.Join(server, "Letters", "doc.txt"), edit)() && versions() == i+1 && recordedSince(before)
+		}
 		if testenv.Within(20*time.Second, on) {
 			continue
 		}
