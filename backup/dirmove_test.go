@@ -16,6 +16,7 @@ import (
 	"github.com/kumo-backup/kumo/backup/format"
 	"github.com/kumo-backup/kumo/backup/restore"
 	"github.com/kumo-backup/kumo/internal/testenv"
+	"github.com/kumo-backup/kumo/watcher"
 )
 
 // treeOf maps every file (to its content) and folder (to "/") under root:
@@ -162,4 +163,33 @@ func TestFolderRenameIsOneMove(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A watcher may name a new folder's files and not the folder: a pass over
+// the old folder's name and one file under the new one still moves the
+// whole folder as one.
+func TestScopedPassFindsWholeFolders(t *testing.T) {
+	srv := servers()["emulator"](t)
+	src := filepath.Join(testenv.TempDir(t), "Docs")
+	for i := range 40 {
+		writeFile(t, src, fmt.Sprintf("Trip/day%d/%03d.txt", i%4, i), fmt.Sprintf("note %d", i))
+	}
+	eng, err := backup.New(srv.client(t, srv.pass), backup.Options{Root: src, Device: "pc", IndexPath: filepath.Join(testenv.TempDir(t), "index.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	ctx := context.Background()
+	if _, err := eng.Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(src, "Trip"), filepath.Join(src, "Voyage")); err != nil {
+		t.Fatal(err)
+	}
+	moves := srv.count("MOVE")
+	sum, err := eng.Sync(ctx, watcher.Batch{Paths: []string{"Trip", "Voyage/day0/000.txt"}})
+	if err != nil || sum.FoldersMoved != 1 || sum.Moved != 40 || srv.count("MOVE")-moves != 1 {
+		t.Fatalf("a pass naming the old folder and one new file: %v, %d MOVE, %+v", err, srv.count("MOVE")-moves, sum)
+	}
+	diffTrees(t, "after the rename", treeOf(t, src), treeOf(t, filepath.Join(srv.dataDir, "pc", "Docs")))
 }

@@ -8,7 +8,9 @@ import (
 	"hash/fnv"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -113,8 +115,17 @@ func (e *Engine) scan(ctx context.Context, sc scope) (*plan, error) {
 	load := func(rel string, en Entry) { s.index[rel] = en }
 	walk := []string{"."}
 	if !sc.all {
-		walk = sc.dirs
-		for _, rel := range append(append([]string{}, sc.dirs...), sc.paths...) {
+		walk = append([]string{}, sc.dirs...)
+		// A new file in a folder the index does not know yet: the folder is
+		// new (made, or renamed into place), so all of it is looked at, and a
+		// renamed folder is found as one whichever of its paths the watcher
+		// named.
+		for _, rel := range sc.paths {
+			if top := e.newAncestor(rel); top != "" && !slices.Contains(walk, top) {
+				walk = append(walk, top)
+			}
+		}
+		for _, rel := range append(append([]string{}, walk...), sc.paths...) {
 			if err := e.ix.forEachUnder(e.folder, rel, load); err != nil {
 				return nil, err
 			}
@@ -253,6 +264,19 @@ func (s *scanner) visit(ctx context.Context, abs string, d fs.DirEntry, err erro
 		p.skipped = append(p.skipped, FileError{rel, fmt.Errorf("special file (%s), not backed up", t.Type())})
 	}
 	return nil
+}
+
+// newAncestor is the outermost folder above rel that the index does not
+// know, or "" when rel's folder is known.
+func (e *Engine) newAncestor(rel string) string {
+	top := ""
+	for dir := path.Dir(rel); dir != "." && dir != "/"; dir = path.Dir(dir) {
+		if en, ok := e.ix.Get(e.folder, dir); ok && en.isDir() {
+			break
+		}
+		top = dir
+	}
+	return top
 }
 
 // findMovedIn adds to missing the out-of-scope entries a new file was moved

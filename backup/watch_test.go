@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -86,6 +87,22 @@ func watch(t testing.TB, setup func(src string), o backup.WatchOptions) *watchin
 		t.Fatal("no first pass")
 	}
 	return w
+}
+
+// passWith waits for a pass whose summary says what is waited for.
+func (w *watching) passWith(t testing.TB, what string, done func(*backup.Summary) bool) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case s := <-w.passes:
+			if s != nil && done(s) {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("no pass %s within 10 s", what)
+		}
+	}
 }
 
 // settle waits until the server holds exactly the folder (minus skip).
@@ -206,6 +223,10 @@ func TestWatchFolderRenameIsOneMove(t *testing.T) {
 	if err := os.Rename(filepath.Join(w.src, "Trip"), filepath.Join(w.src, "旅行 2026")); err != nil {
 		t.Fatal(err)
 	}
+	// The server's disk is read only once the pass is done: on Windows a
+	// folder with a file open in it cannot be renamed or removed, and the
+	// emulator there would refuse the MOVE (403) while settle reads it.
+	w.passWith(t, "moved the folder", func(s *backup.Summary) bool { return s.Moved > 0 })
 	w.settle(t, 10*time.Second)
 	if n := w.e.Requests("MOVE") - moves; n != 1 {
 		t.Errorf("renaming a watched folder of 200 files: %d MOVE requests, want 1", n)
@@ -215,9 +236,17 @@ func TestWatchFolderRenameIsOneMove(t *testing.T) {
 			t.Fatalf("a file of the renamed folder was uploaded again (%d)", n)
 		}
 	}
+	if runtime.GOOS == "windows" {
+		// The watcher's own handle on a folder keeps it "delete pending"
+		// until the watch lets go, after the pass has looked: there a
+		// deleted folder leaves the tree at the next full pass (docs/windows.md).
+		return
+	}
 	// A folder deleted while watched leaves the current tree at once (its
 	// files in the versions), not at the next full pass.
 	testenv.RemoveTree(filepath.Join(w.src, "旅行 2026", "day1"))
+	w.passWith(t, "removed the deleted folder", func(s *backup.Summary) bool { return s.FoldersRemoved > 0 })
 	os.MkdirAll(filepath.Join(w.src, "空", "の"), 0o755)
+	w.passWith(t, "made the new folders", func(s *backup.Summary) bool { return s.Folders > 0 })
 	w.settle(t, 10*time.Second)
 }
