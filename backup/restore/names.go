@@ -202,9 +202,8 @@ func (r Rules) nameKey(name string) string {
 // namePlan maps each path of a restore to the path it is written as.
 type namePlan struct {
 	rules     Rules
-	dirs      map[string]string          // a folder's path in the backup -> as written
+	placed    map[string]string          // a path in the backup (file or folder) -> as written
 	used      map[string]map[string]bool // a written folder -> the keys of names in it
-	to        map[string]string          // file and folder paths -> as written, where changed
 	renamings []Renaming
 }
 
@@ -214,13 +213,11 @@ type namePlan struct {
 // normal form) all but the first in byte order a " (2)" before their
 // extension, so no file overwrites another. Every change is a Renaming.
 func planNames(rules Rules, paths []string) *namePlan {
-	np := &namePlan{rules: rules, dirs: map[string]string{"": ""}, used: map[string]map[string]bool{}, to: map[string]string{}}
+	np := &namePlan{rules: rules, placed: map[string]string{"": ""}, used: map[string]map[string]bool{}}
 	sorted := append([]string(nil), paths...)
 	sort.Strings(sorted)
 	for _, p := range sorted {
-		if w := np.place(p); w != p {
-			np.to[p] = w
-		}
+		np.place(p)
 	}
 	sort.Slice(np.renamings, func(i, j int) bool { return np.renamings[i].From < np.renamings[j].From })
 	return np
@@ -228,7 +225,7 @@ func planNames(rules Rules, paths []string) *namePlan {
 
 // place returns p as written, placing its folders first.
 func (np *namePlan) place(p string) string {
-	if w, ok := np.dirs[p]; ok {
+	if w, ok := np.placed[p]; ok {
 		return w
 	}
 	parent, name := parentOf(p), path.Base(p)
@@ -255,7 +252,7 @@ func (np *namePlan) place(p string) string {
 	}
 	used[np.rules.nameKey(written)] = true
 	w := path.Join(wParent, written)
-	np.dirs[p] = w // a file's entry is never asked for as a folder's
+	np.placed[p] = w
 	if why != 0 {
 		np.renamings = append(np.renamings, Renaming{From: p, To: w, Why: why})
 	}
@@ -273,7 +270,7 @@ func splitExt(name string) (string, string) {
 
 // written is p as the plan writes it.
 func (np *namePlan) written(p string) string {
-	if w, ok := np.to[p]; ok {
+	if w, ok := np.placed[p]; ok {
 		return w
 	}
 	return p
