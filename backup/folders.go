@@ -97,10 +97,5 @@ func (e *Engine) removeGoneFolders(ctx context.Context, p *plan, all bool) (int,
 
 // kept reports whether rel is, or is under, one of dirs.
 func kept(rel string, dirs []string) bool {
-	for _, d := range dirs {
-		if rel == d || strings.HasPrefix(rel, d+"/") {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(dirs, func(d string) bool { return within(rel, d) })
 }

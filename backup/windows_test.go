@@ -19,7 +19,7 @@ import (
 // What a Windows computer does that others do not, run under Wine by make
 // test-windows against the in-process emulator.
 
-// windowsPass backs up src once to srv with a fresh clock step.
+// windowsPass backs up src once to srv as the computer "win".
 func windowsPass(t *testing.T, srv server, src, index string) *backup.Summary {
 	t.Helper()
 	sum, err := backup.RunOnce(context.Background(), srv.client(t, srv.pass), backup.Options{Root: src, Device: "win", IndexPath: index})

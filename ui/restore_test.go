@@ -25,6 +25,24 @@ func signedInOnEmulator(t *testing.T, opts service.Options) *App {
 	return k
 }
 
+// wizardOnBackedUp backs src up, opens the restore wizard and waits until
+// it offers this computer and src's folder.
+func wizardOnBackedUp(t *testing.T, k *App, src string) *restoreWizard {
+	t.Helper()
+	if err := k.svc.AddFolder(src, nil); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the first backup", 30*time.Second, func() bool { return k.svc.Status().Line == "Up to date" })
+	onUIWait(k.openRestore)
+	r := read(func() *restoreWizard { return k.wizard })
+	eventually(t, "the computer and folder", 20*time.Second, func() bool {
+		return read(func() bool {
+			return r.source.device.Selected == "desk" && r.source.folder.Selected == filepath.Base(src)
+		})
+	})
+	return r
+}
+
 // The wizard from start to summary: the backed-up computer and folder are
 // offered, the moments are the real backups, a search narrows the
 // selection, and the chosen files land in the chosen folder, nowhere else.
@@ -33,18 +51,7 @@ func TestRestoreWizardStartToSummary(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "Notes")
 	testenv.WriteTree(t, src, testenv.TreeSpec{Files: 20, MaxSize: 4 << 10, Seed: 4, MaxDepth: 2})
 	os.WriteFile(filepath.Join(src, "recipe cake.txt"), []byte("flour, eggs"), 0o644)
-	if err := k.svc.AddFolder(src, nil); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, "the first backup", 30*time.Second, func() bool { return k.svc.Status().Line == "Up to date" })
-
-	onUIWait(k.openRestore)
-	r := read(func() *restoreWizard { return k.wizard })
-	eventually(t, "the computer and folder", 20*time.Second, func() bool {
-		var d, f string
-		onUIWait(func() { d, f = r.source.device.Selected, r.source.folder.Selected })
-		return d == "desk" && f == "Notes"
-	})
+	r := wizardOnBackedUp(t, k, src)
 	tap(r.next)
 	eventually(t, "the moments", 20*time.Second, func() bool { return read(func() bool { return r.step == stepMoment }) })
 	if read(func() int { return len(r.moment.snaps) }) != 1 {
@@ -100,16 +107,7 @@ func TestRestoreWizardShowsRenamingsFirst(t *testing.T) {
 	for _, name := range []string{"a:b.txt", "A.txt", "a.txt", "fine.txt"} {
 		os.WriteFile(filepath.Join(src, name), []byte("content of "+name), 0o644)
 	}
-	if err := k.svc.AddFolder(src, nil); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, "the first backup", 30*time.Second, func() bool { return k.svc.Status().Line == "Up to date" })
-
-	onUIWait(k.openRestore)
-	r := read(func() *restoreWizard { return k.wizard })
-	eventually(t, "the computer and folder", 20*time.Second, func() bool {
-		return read(func() bool { return r.source.device.Selected == "desk" && r.source.folder.Selected == "Mixed" })
-	})
+	r := wizardOnBackedUp(t, k, src)
 	for _, step := range []int{stepMoment, stepSelect, stepDest} {
 		tap(r.next)
 		eventually(t, "the next step", 20*time.Second, func() bool { return read(func() bool { return r.step == step }) })

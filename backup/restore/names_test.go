@@ -21,16 +21,6 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// awkwardNames are names a Linux backup may hold that Windows refuses, or
-// that a case-insensitive or normalising disk takes for one another.
-func awkwardNames() []string {
-	long := strings.Repeat("長いフォルダ名", 7) // 49 characters a folder
-	deep := strings.Join([]string{long, long, long, long, long, long}, "/") + "/file.txt"
-	return []string{"CON", "aux.txt", "a:b.txt", "trail.", "trail ", "a.txt", "A.txt",
-		norm.NFC.String("café.txt"), norm.NFD.String("café.txt"), deep, "Docs/x.txt", "docs/y.txt", "q?/x.txt",
-		"Kumo renamed files.tsv", "ok/普通.txt"}
-}
-
 // readRenamings parses the list a restore left, as a person's script would.
 func readRenamings(t *testing.T, file string) [][2]string {
 	t.Helper()
@@ -70,8 +60,8 @@ func readRenamings(t *testing.T, file string) [][2]string {
 func TestRestoreOntoOtherSystemsRules(t *testing.T) {
 	client, _ := emulatorClient(t)
 	src := filepath.Join(testenv.TempDir(t), "Mixed")
-	for i, name := range awkwardNames() {
-		write(t, src, name, "content "+strconv.Itoa(i)+" of "+name, 0o644)
+	for _, name := range testenv.WindowsAwkwardNames() {
+		write(t, src, name, testenv.AwkwardContent(name), 0o644)
 	}
 	if err := os.MkdirAll(filepath.Join(src, "aux"), 0o755); err != nil { // an empty folder with a device's name
 		t.Fatal(err)
@@ -107,8 +97,8 @@ func TestRestoreOntoOtherSystemsRules(t *testing.T) {
 			if err != nil || len(sum.Failed)+len(sum.Skipped)+len(sum.Refused) > 0 {
 				t.Fatalf("%v; failed %v skipped %v refused %v", err, sum.Failed, sum.Skipped, sum.Refused)
 			}
-			if sum.Restored != len(awkwardNames()) {
-				t.Errorf("%d files restored, the backup has %d", sum.Restored, len(awkwardNames()))
+			if sum.Restored != len(testenv.WindowsAwkwardNames()) {
+				t.Errorf("%d files restored, the backup has %d", sum.Restored, len(testenv.WindowsAwkwardNames()))
 			}
 			if !slices.Equal(preview, sum.Renamings) {
 				t.Errorf("the renamings said before the restore differ from those done:\n%v\n%v", preview, sum.Renamings)
